@@ -1,0 +1,92 @@
+package kasuhara
+
+import "slices"
+
+// Action is something a user may try to do. Every handler names the action
+// it performs and asks Authorize; nothing else decides who may do what.
+type Action string
+
+// The actions.
+const (
+	ActHomeView         Action = "home.view"
+	ActSelfManage       Action = "self.manage" // own password, language, API tokens, sign out everywhere
+	ActOrgView          Action = "org.view"
+	ActDepartmentList   Action = "department.list"
+	ActDepartmentManage Action = "department.manage"
+	ActUserList         Action = "user.list"
+	ActUserView         Action = "user.view"
+	ActUserManage       Action = "user.manage" // create, change roles, disable, sign out
+	ActAuditView        Action = "audit.view"
+)
+
+// permissions is the role × action table. Auditors read; only admins change
+// accounts. Each later feature adds its actions here and to the matrix test.
+var permissions = map[Action][]Role{
+	ActHomeView:         Roles,
+	ActSelfManage:       Roles,
+	ActOrgView:          Roles,
+	ActDepartmentList:   Roles,
+	ActDepartmentManage: {RoleAdmin},
+	ActUserList:         {RoleAdmin, RoleAuditor, RoleExecutive, RoleSupervisor},
+	ActUserView:         {RoleAdmin, RoleAuditor, RoleExecutive, RoleSupervisor},
+	ActUserManage:       {RoleAdmin},
+	ActAuditView:        {RoleAdmin, RoleAuditor},
+}
+
+// Actions lists every action, for the matrix test and the documentation.
+func Actions() []Action {
+	out := make([]Action, 0, len(permissions))
+	for a := range permissions {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// RolesFor returns the roles allowed to perform a.
+func RolesFor(a Action) []Role { return permissions[a] }
+
+// Principal is an authenticated caller: a user, the organization they act in
+// and every organization their roles reach (their own, plus the group's
+// subsidiaries when the user has group access).
+type Principal struct {
+	User    *User
+	Org     *Organization
+	OrgIDs  []int64
+	TokenID *int64 // set when the caller used an API token
+}
+
+// Can reports whether p may perform a at all (in some organization).
+func (p *Principal) Can(a Action) bool {
+	if p == nil || p.User == nil || p.User.Disabled {
+		return false
+	}
+	for _, r := range permissions[a] {
+		if p.User.HasRole(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Reaches reports whether orgID is within p's organizations.
+func (p *Principal) Reaches(orgID int64) bool {
+	return p != nil && slices.Contains(p.OrgIDs, orgID)
+}
+
+// Authorize returns nil when p may perform a on data of orgID. It returns
+// EUNAUTHORIZED without a principal, EFORBIDDEN when no role of p allows a,
+// and ENOTFOUND when orgID is outside p's reach, so that other organizations'
+// records are not even confirmed to exist.
+func Authorize(p *Principal, a Action, orgID int64) error {
+	if p == nil || p.User == nil {
+		return &Error{Code: EUNAUTHORIZED, Key: "error.unauthorized", Message: "sign in first"}
+	}
+	if !p.Can(a) {
+		return &Error{Code: EFORBIDDEN, Key: "error.forbidden", Message: "not allowed: " + string(a)}
+	}
+	if !p.Reaches(orgID) {
+		return &Error{Code: ENOTFOUND, Key: "error.not_found", Message: "not found"}
+	}
+	return nil
+}
