@@ -95,6 +95,9 @@ func parse(data []byte) (*Policy, []Diagnostic, positions) {
 	if err := dec.Decode(&extra); err == nil {
 		return nil, []Diagnostic{{Line: extra.Line, Column: extra.Column, Key: "policy.lint.multiple_documents"}}, nil
 	}
+	if diag, ok := measure(&doc); !ok {
+		return nil, []Diagnostic{diag}, nil
+	}
 	d := &decoder{pos: positions{}}
 	p := &Policy{}
 	root := &doc
@@ -108,6 +111,33 @@ func parse(data []byte) (*Policy, []Diagnostic, positions) {
 	diags := append(d.diags, check(p, d.pos)...)
 	sortDiags(diags)
 	return p, diags, d.pos
+}
+
+// measure walks the raw tree, following aliases, before anything is
+// decoded: unknown keys are never decoded, so without this pass a bomb hidden
+// under one would go unreported, and the limits would depend on the schema.
+func measure(root *yaml.Node) (Diagnostic, bool) {
+	count := 0
+	var walk func(n *yaml.Node, depth int) (Diagnostic, bool)
+	walk = func(n *yaml.Node, depth int) (Diagnostic, bool) {
+		count++
+		if count > MaxNodes {
+			return Diagnostic{Line: n.Line, Column: n.Column, Key: "policy.lint.too_many_nodes", Args: []any{MaxNodes}}, false
+		}
+		if depth > MaxDepth {
+			return Diagnostic{Line: n.Line, Column: n.Column, Key: "policy.lint.too_deep", Args: []any{MaxDepth}}, false
+		}
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			return walk(n.Alias, depth+1)
+		}
+		for _, c := range n.Content {
+			if d, ok := walk(c, depth+1); !ok {
+				return d, false
+			}
+		}
+		return Diagnostic{}, true
+	}
+	return walk(root, 0)
 }
 
 var lineRE = regexp.MustCompile(`line (\d+)`)
@@ -138,7 +168,6 @@ func (d *decoder) fatal(n *yaml.Node, path, key string, args ...any) {
 	d.diags = append(d.diags[:0], Diagnostic{Line: n.Line, Column: n.Column, Path: path, Key: key, Args: args})
 	d.abort = true
 }
-
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) {
 	if d.abort {
