@@ -108,4 +108,3 @@ func typeKeys(t reflect.Type, path string, out map[string]bool) {
 		typeKeys(t.Elem(), path+"[]", out)
 	}
 }
-
