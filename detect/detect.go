@@ -1,0 +1,527 @@
+// Package detect finds customer harassment (カスハラ) in Japanese text from
+// customers — phone transcripts, emails, chat, web forms, SNS replies — and
+// explains each finding with the standard behaviour code, a score and the
+// spans of the original text that justify it.
+//
+// The detector is a lexicon of concepts (surface forms folded for width,
+// kana, elongation and common spelling variants) combined by rules, with
+// guards for benign uses of trigger words and negation, and kagome (IPA
+// dictionary) to tell a verb such as 殺す from a noun such as 殺菌. It does
+// no I/O after New and is safe for concurrent use.
+package detect
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ikawaha/kagome-dict/ipa"
+	"github.com/ikawaha/kagome/v2/tokenizer"
+	"github.com/kasuhara/kasuhara"
+)
+
+// Verdicts returned in Result.Verdict.
+const (
+	VerdictNone       = "none"       // no complaint
+	VerdictComplaint  = "complaint"  // dissatisfaction or a demand by acceptable means
+	VerdictHarassment = "harassment" // at least one behaviour category found
+)
+
+// threshold is the score from which a category is reported.
+const threshold = 0.5
+
+// MaxTextRunes is the longest text Detect examines; callers should reject
+// longer input rather than silently truncate it (see TooLong).
+const MaxTextRunes = 20000
+
+// Span locates evidence in the original text, in Unicode code points.
+type Span struct {
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+}
+
+// Category is one behaviour found in a text.
+type Category struct {
+	Code  kasuhara.BehaviourCode `json:"code"`
+	Label string                 `json:"label"`
+	Score float64                `json:"score"`
+	Spans []Span                 `json:"spans"`
+}
+
+// Result is the detection for one text. Categories is never nil, ordered by
+// descending score.
+type Result struct {
+	Verdict    string     `json:"verdict"`
+	Categories []Category `json:"categories"`
+}
+
+// Has reports whether the result contains code.
+func (r Result) Has(code kasuhara.BehaviourCode) bool {
+	for _, c := range r.Categories {
+		if c.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Detector finds harassment in text. Create it with New; it is safe for
+// concurrent use.
+type Detector struct {
+	lex    *lexicon
+	labels map[kasuhara.BehaviourCode]string
+	tok    *tokenizer.Tokenizer
+	pool   sync.Pool
+}
+
+type options struct {
+	labels map[kasuhara.BehaviourCode]string
+	extra  map[kasuhara.BehaviourCode][]string
+}
+
+// Option configures a Detector.
+type Option func(*options) error
+
+// WithLabels replaces the standard Japanese label of the given codes with an
+// organization's own wording (from its policy). Codes not in labels keep the
+// standard label; an unknown code is an error from New.
+func WithLabels(labels map[kasuhara.BehaviourCode]string) Option {
+	return func(o *options) error {
+		for c, l := range labels {
+			if !c.Valid() {
+				return fmt.Errorf("detect: label for unknown behaviour code %q", c)
+			}
+			o.labels[c] = l
+		}
+		return nil
+	}
+}
+
+// WithExtraPhrases adds an organization's own phrases for codes: any
+// occurrence (after the same normalization as the lexicon) flags the code.
+// An unknown code is an error from New.
+func WithExtraPhrases(phrases map[kasuhara.BehaviourCode][]string) Option {
+	return func(o *options) error {
+		for c, ps := range phrases {
+			if !c.Valid() {
+				return fmt.Errorf("detect: extra phrases for unknown behaviour code %q", c)
+			}
+			o.extra[c] = append(o.extra[c], ps...)
+		}
+		return nil
+	}
+}
+
+var (
+	tokOnce sync.Once
+	tokVal  *tokenizer.Tokenizer
+	tokErr  error
+)
+
+// sharedTokenizer loads the IPA dictionary once per process: it is the
+// expensive part of New (about half a second) and read-only afterwards.
+func sharedTokenizer() (*tokenizer.Tokenizer, error) {
+	tokOnce.Do(func() {
+		tokVal, tokErr = tokenizer.New(ipa.Dict(), tokenizer.OmitBosEos())
+	})
+	return tokVal, tokErr
+}
+
+// New compiles the embedded lexicon with the given options and loads the
+// kagome IPA dictionary. It returns an error for an invalid option or a
+// broken embedded lexicon.
+func New(opts ...Option) (*Detector, error) {
+	o := options{labels: map[kasuhara.BehaviourCode]string{}, extra: map[kasuhara.BehaviourCode][]string{}}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	lex, err := parseLexicon(lexiconText)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range kasuhara.BehaviourCodes {
+		if ps := o.extra[c]; len(ps) > 0 {
+			lex.addExtra(c, ps)
+		}
+	}
+	labels := make(map[kasuhara.BehaviourCode]string, len(kasuhara.BehaviourLabelsJA))
+	for c, l := range kasuhara.BehaviourLabelsJA {
+		labels[c] = l
+	}
+	for c, l := range o.labels {
+		labels[c] = l
+	}
+	tok, err := sharedTokenizer()
+	if err != nil {
+		return nil, fmt.Errorf("detect: load kagome dictionary: %w", err)
+	}
+	d := &Detector{lex: lex, labels: labels, tok: tok}
+	d.pool.New = func() any { return &scratch{} }
+	return d, nil
+}
+
+// Label returns the label the detector uses for code.
+func (d *Detector) Label(code kasuhara.BehaviourCode) string { return d.labels[code] }
+
+// TooLong reports whether text exceeds MaxTextRunes.
+func TooLong(text string) bool { return utf8.RuneCountInString(text) > MaxTextRunes }
+
+// occ is one accepted concept occurrence in normalized text, [s, e).
+type occ struct {
+	s, e    int
+	concept int
+}
+
+type scratch struct {
+	n      normText
+	occs   []occ
+	byCon  map[int][]occ
+	orig   []rune
+	tokens []tokenizer.Token
+	tokSet bool
+}
+
+// Detect examines text and returns its verdict and categories. Invalid
+// UTF-8 is treated as separators; text beyond MaxTextRunes is ignored.
+func (d *Detector) Detect(text string) Result {
+	sc := d.pool.Get().(*scratch)
+	defer d.pool.Put(sc)
+	if !utf8.ValidString(text) {
+		text = toValid(text)
+	}
+	if n := utf8.RuneCountInString(text); n > MaxTextRunes {
+		text = string([]rune(text)[:MaxTextRunes])
+	}
+	sc.tokSet = false
+	sc.orig = sc.orig[:0]
+	normalize(text, &sc.n)
+	// A boundary on each side lets "$" guards and terms see the edges.
+	n := &sc.n
+	n.r = append(n.r, boundary)
+	n.off = append(n.off, utf8.RuneCountInString(text))
+	d.match(text, sc)
+	return d.score(text, sc)
+}
+
+func toValid(s string) string {
+	b := make([]rune, 0, len(s))
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		b = append(b, r) // RuneError for invalid bytes: folded to a separator
+		s = s[size:]
+	}
+	return string(b)
+}
+
+// match collects every concept occurrence, longest first at each position,
+// and drops those covered by a benign phrase or failing their guards.
+func (d *Detector) match(text string, sc *scratch) {
+	r := sc.n.r
+	t := &d.lex.trie
+	sc.occs = sc.occs[:0]
+	for i := range r {
+		node := int32(0)
+		for j := i; j < len(r); j++ {
+			m, ok := t.next[uint64(node)<<32|uint64(uint32(r[j]))]
+			if !ok {
+				break
+			}
+			node = m
+			for _, c := range t.out[node] {
+				sc.occs = append(sc.occs, occ{s: i, e: j + 1, concept: c})
+			}
+		}
+	}
+	if sc.byCon == nil {
+		sc.byCon = map[int][]occ{}
+	}
+	for k, v := range sc.byCon {
+		sc.byCon[k] = v[:0]
+	}
+	// Benign phrases (殺菌, 死ぬほど, 頭が上がらない) own their runes.
+	var benign []occ
+	for _, o := range sc.occs {
+		if o.concept == d.lex.benign {
+			benign = append(benign, o)
+		}
+	}
+next:
+	for _, o := range sc.occs {
+		if o.concept == d.lex.benign {
+			continue
+		}
+		for _, b := range benign {
+			if o.s < b.e && b.s < o.e {
+				continue next
+			}
+		}
+		if !d.accept(text, sc, o) {
+			continue
+		}
+		sc.byCon[o.concept] = append(sc.byCon[o.concept], o)
+	}
+}
+
+func hasPrefixAt(r []rune, i int, p []rune) bool {
+	if i+len(p) > len(r) {
+		return false
+	}
+	for k, c := range p {
+		if r[i+k] != c {
+			return false
+		}
+	}
+	return true
+}
+
+// endsNear reports whether p ends within dist runes before position i.
+func endsNear(r []rune, i, dist int, p []rune) bool {
+	for end := i; end >= i-dist && end-len(p) >= 0; end-- {
+		if hasPrefixAt(r, end-len(p), p) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	negations    = [][]rune{[]rune("ない"), []rune("なく"), []rune("ません"), []rune("ねえ"), []rune("へん"), []rune("無い"), []rune("ずに")}
+	conditionals = [][]rune{[]rune("なかたら"), []rune("なけれ"), []rune("ないと"), []rune("なきゃ"), []rune("ないなら"), []rune("なくても"), []rune("ないか"), []rune("ないよう"), []rune("ねえと"), []rune("ねえぞ")}
+	similes      = [][]rune{[]rune("ような"), []rune("みたいな"), []rune("みたいに"), []rune("ように"), []rune("ほど")}
+)
+
+// accept applies a concept's guards to one occurrence.
+func (d *Detector) accept(text string, sc *scratch, o occ) bool {
+	c := d.lex.concepts[o.concept]
+	r := sc.n.r
+	if len(c.after) > 0 || len(c.before) > 0 {
+		ok := false
+		for _, p := range c.after {
+			if hasPrefixAt(r, o.e, p) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			for _, p := range c.before {
+				if endsNear(r, o.s, 6, p) {
+					ok = true
+					break
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, p := range c.notAfter {
+		if hasPrefixAt(r, o.e, p) {
+			return false
+		}
+	}
+	for _, p := range c.notBefore {
+		if endsNear(r, o.s, 4, p) {
+			return false
+		}
+	}
+	if c.neg && negatedOrSimile(r, o.e) {
+		return false
+	}
+	if c.verb && !d.headsVerb(text, sc, o) {
+		return false
+	}
+	return true
+}
+
+// negatedOrSimile looks a few runes past a match, within the clause, for a
+// negation (殺さない, 晒すつもりはない) that is not a threat's condition
+// (殺されたくなかったら) or for a simile (殴られたような衝撃).
+func negatedOrSimile(r []rune, e int) bool {
+	for i := e; i < len(r) && i < e+10; i++ {
+		for _, p := range conditionals {
+			if hasPrefixAt(r, i, p) {
+				return false
+			}
+		}
+		for _, p := range negations {
+			if hasPrefixAt(r, i, p) {
+				return true
+			}
+		}
+		if i < e+6 {
+			for _, p := range similes {
+				if hasPrefixAt(r, i, p) {
+					return true
+				}
+			}
+		}
+		// A clause end, a sentence-final particle or the next content word
+		// (a kanji) closes the scope a negation could have.
+		if c := r[i]; c == boundary || c == 'ぞ' || c == 'よ' || c == 'わ' || (unicode.Is(unicode.Han, c) && c != '無') {
+			return false
+		}
+	}
+	return false
+}
+
+// headsVerb confirms with kagome that the occurrence's first kanji belongs
+// to a verb, so 殺す and 刺される count while 殺菌 and 刺し子 do not even when
+// the benign list has never heard of them. Only texts that reach this point
+// are tokenized, which keeps detection close to the cost of normalization.
+func (d *Detector) headsVerb(text string, sc *scratch, o occ) bool {
+	pos := -1
+	for i := o.s; i < o.e; i++ {
+		if unicode.Is(unicode.Han, sc.n.r[i]) {
+			pos = sc.n.off[i]
+			break
+		}
+	}
+	if pos < 0 {
+		return true
+	}
+	if !sc.tokSet {
+		sc.tokens = d.tok.Tokenize(text)
+		sc.tokSet = true
+	}
+	for _, t := range sc.tokens {
+		if t.Start <= pos && pos < t.End {
+			p := t.POS()
+			return len(p) > 0 && p[0] == "動詞"
+		}
+	}
+	return false
+}
+
+type hit struct {
+	code   kasuhara.BehaviourCode
+	weight float64
+	occs   []occ
+}
+
+// score fires the rules and turns them into categories and a verdict.
+func (d *Detector) score(text string, sc *scratch) Result {
+	scores := map[kasuhara.BehaviourCode]float64{}
+	spans := map[kasuhara.BehaviourCode][]occ{}
+	for _, ru := range d.lex.rules {
+		used, ok := d.fire(ru, sc)
+		if !ok {
+			continue
+		}
+		s := scores[ru.code]
+		scores[ru.code] = 1 - (1-s)*(1-ru.weight)
+		spans[ru.code] = append(spans[ru.code], used...)
+	}
+	res := Result{Verdict: VerdictNone, Categories: []Category{}}
+	maxWeak := 0.0
+	for _, code := range kasuhara.BehaviourCodes {
+		s, ok := scores[code]
+		if !ok {
+			continue
+		}
+		if s < threshold {
+			maxWeak = max(maxWeak, s)
+			continue
+		}
+		res.Categories = append(res.Categories, Category{
+			Code:  code,
+			Label: d.labels[code],
+			Score: float64(int(s*100+0.5)) / 100,
+			Spans: d.spans(text, sc, spans[code]),
+		})
+	}
+	sort.SliceStable(res.Categories, func(i, j int) bool { return res.Categories[i].Score > res.Categories[j].Score })
+	switch {
+	case len(res.Categories) > 0:
+		res.Verdict = VerdictHarassment
+	case len(sc.byCon[d.lex.grievance]) > 0 || maxWeak >= 0.35:
+		res.Verdict = VerdictComplaint
+	}
+	return res
+}
+
+// fire reports whether every concept of ru occurs (within its window of the
+// first) and returns the occurrences that justify it.
+func (d *Detector) fire(ru rule, sc *scratch) ([]occ, bool) {
+	first := sc.byCon[ru.concepts[0]]
+	if len(first) == 0 {
+		return nil, false
+	}
+	if len(ru.concepts) == 1 {
+		return first, true
+	}
+	for _, a := range first {
+		used := []occ{a}
+		ok := true
+		for _, cid := range ru.concepts[1:] {
+			found := false
+			for _, b := range sc.byCon[cid] {
+				if ru.window == 0 || gap(a, b) <= ru.window {
+					used = append(used, b)
+					found = true
+					break
+				}
+			}
+			if !found {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return used, true
+		}
+	}
+	return nil, false
+}
+
+func gap(a, b occ) int {
+	if b.s >= a.e {
+		return b.s - a.e
+	}
+	if a.s >= b.e {
+		return a.s - b.e
+	}
+	return 0
+}
+
+// spans maps occurrences back to the original text, merging overlaps and
+// trimming the separators a term may include.
+func (d *Detector) spans(text string, sc *scratch, os []occ) []Span {
+	if len(sc.orig) == 0 {
+		sc.orig = append(sc.orig, []rune(text)...)
+	}
+	type iv struct{ s, e int }
+	var ivs []iv
+	for _, o := range os {
+		s, e := o.s, o.e
+		for s < e && sc.n.r[s] == boundary {
+			s++
+		}
+		for e > s && sc.n.r[e-1] == boundary {
+			e--
+		}
+		if s >= e {
+			continue
+		}
+		ivs = append(ivs, iv{sc.n.off[s], sc.n.off[e-1] + 1})
+	}
+	sort.Slice(ivs, func(i, j int) bool { return ivs[i].s < ivs[j].s || ivs[i].s == ivs[j].s && ivs[i].e > ivs[j].e })
+	out := []Span{}
+	for _, v := range ivs {
+		if n := len(out); n > 0 && v.s <= out[n-1].End {
+			if v.e > out[n-1].End {
+				out[n-1].End = v.e
+			}
+			continue
+		}
+		out = append(out, Span{Start: v.s, End: v.e})
+	}
+	for i := range out {
+		out[i].Text = string(sc.orig[out[i].Start:out[i].End])
+	}
+	return out
+}

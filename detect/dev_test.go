@@ -1,0 +1,57 @@
+package detect
+
+import (
+	"os"
+	"sync"
+	"testing"
+)
+
+var (
+	detOnce sync.Once
+	detVal  *Detector
+	detErr  error
+)
+
+// testDetector builds one detector per test binary: the dictionary load
+// dominates the cost of New.
+func testDetector(t testing.TB) *Detector {
+	t.Helper()
+	detOnce.Do(func() { detVal, detErr = New() })
+	if detErr != nil {
+		t.Fatal(detErr)
+	}
+	return detVal
+}
+
+func readSplit(t testing.TB, path string) []Example {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ex, err := ReadExamples(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
+func TestDevSet_Report(t *testing.T) {
+	d := testDetector(t)
+	rep := Evaluate(d, readSplit(t, "testdata/dev.jsonl"))
+	t.Logf("dev: macro-F1 %.3f FPR %.3f verdict %.3f", rep.MacroF1, rep.FPR, rep.VerdictAccuracy)
+	if os.Getenv("DETECT_VERBOSE") != "" {
+		var sb stringsBuilder
+		rep.WriteText(&sb)
+		t.Log("\n" + sb.String())
+		for _, m := range rep.Misses {
+			t.Logf("MISS %s gold=%v pred=%v %q", m.ID, m.Gold, m.Predicted, m.Text)
+		}
+	}
+}
+
+type stringsBuilder struct{ b []byte }
+
+func (s *stringsBuilder) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
+func (s *stringsBuilder) String() string              { return string(s.b) }
