@@ -75,6 +75,15 @@ func main() {
 
 // run dispatches args to the longest matching command name.
 func run(ctx context.Context, args []string, e *env) error {
+	cliLang = "ja"
+	for _, v := range []string{e.getenv("KASUHARA_LANG"), e.getenv("LC_ALL"), e.getenv("LANG")} {
+		if v != "" {
+			if strings.HasPrefix(v, "en") {
+				cliLang = "en"
+			}
+			break
+		}
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			if c, rest := lookup(args[1:]); c != nil && len(rest) == 0 {

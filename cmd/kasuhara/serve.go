@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/kasuhara/kasuhara/app"
+	"github.com/kasuhara/kasuhara/demo"
+	"github.com/kasuhara/kasuhara/web"
+)
+
+func init() {
+	register(&command{name: "serve", summary: "run the web server and API", run: runServe})
+}
+
+// runServe starts the server. It prints one line with the address once it
+// is listening (tests and scripts wait for it) and shuts down gracefully on
+// SIGINT/SIGTERM, letting in-flight requests finish.
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "serve", "Run the web server and API. On an empty database the first organization and its administrator are created\n(KASUHARA_BOOTSTRAP_ADMIN_EMAIL / KASUHARA_BOOTSTRAP_ADMIN_PASSWORD, or a generated password printed once).", "")
+	var c config
+	c.bind(fs, e)
+	demoFlag := fs.Bool("demo", e.getenv("KASUHARA_DEMO") == "true", "load the demo organization \"demo\" and print its accounts ($KASUHARA_DEMO)")
+	orgSlug := fs.String("bootstrap-org", envOr(e, "KASUHARA_BOOTSTRAP_ORG", "main"), "slug of the first organization created on an empty database ($KASUHARA_BOOTSTRAP_ORG)")
+	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let in-flight requests finish on SIGTERM")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "serve takes no arguments, got %q\n", fs.Args())
+		return errUsage
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return fmt.Errorf("-tls-cert and -tls-key go together")
+	}
+	log, err := c.logger(e.stderr)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	a, db, err := c.openApp(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a.Log = log
+
+	// The demo goes first: on an empty database it provides the accounts, and
+	// the bootstrap administrator is only for a real, empty installation.
+	if *demoFlag {
+		if _, err := demo.Load(ctx, a); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		demo.PrintAccounts(e.stdout)
+	}
+
+	email := envOr(e, "KASUHARA_BOOTSTRAP_ADMIN_EMAIL", "admin@example.jp")
+	created, pw, err := a.Bootstrap(ctx, *orgSlug, "組織", email, e.getenv("KASUHARA_BOOTSTRAP_ADMIN_PASSWORD"))
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if created {
+		if e.getenv("KASUHARA_BOOTSTRAP_ADMIN_PASSWORD") == "" {
+			fmt.Fprintf(e.stdout, "Created organization %q and administrator %s with password %s (shown once; change it under Settings).\n", *orgSlug, email, pw)
+		} else {
+			fmt.Fprintf(e.stdout, "Created organization %q and administrator %s.\n", *orgSlug, email)
+		}
+	}
+	srv := web.NewServer(a, log, db)
+	srv.Version = version
+	srv.SecureCookies = c.secure || c.tlsCert != ""
+	srv.PoolStats = func() web.PoolStats {
+		st := db.Stats()
+		return web.PoolStats{Open: st.OpenConnections, InUse: st.InUse, Idle: st.Idle, WaitCount: st.WaitCount, WaitDuration: st.WaitDuration}
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	go expireLoop(ctx, a, db.Expire)
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(e.stdout, "kasuhara %s listening on %s://%s (%s) — started in %s\n", version, scheme, ln.Addr(), describeDB(&c), time.Since(start).Round(time.Millisecond))
+	log.Info("listening", "addr", ln.Addr().String(), "tls", c.tlsCert != "", "startup_ms", time.Since(start).Milliseconds())
+
+	errc := make(chan error, 1)
+	go func() {
+		if c.tlsCert != "" {
+			errc <- hs.ServeTLS(ln, c.tlsCert, c.tlsKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", shutdown.String())
+	sctx, cancel := context.WithTimeout(context.Background(), *shutdown)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// expireLoop deletes expired sessions and old login failures every few minutes.
+func expireLoop(ctx context.Context, a *app.App, expire func(context.Context, time.Time, time.Duration) error) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := expire(ctx, a.Now(), a.FailureWindow); err != nil {
+				a.Log.Warn("expire sessions", "err", err)
+			}
+		}
+	}
+}
+
+func envOr(e *env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,251 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/kasuhara/kasuhara"
+	"github.com/kasuhara/kasuhara/app"
+	"github.com/kasuhara/kasuhara/i18n"
+)
+
+const (
+	sessionCookie = "ksh_session"
+	langCookie    = "ksh_lang"
+	loginCSRF     = "ksh_login_csrf"
+)
+
+type ctxKey int
+
+const (
+	principalKey ctxKey = iota
+	sessionKey
+	langKey
+	requestIDKey
+)
+
+func principalFrom(r *http.Request) *kasuhara.Principal {
+	p, _ := r.Context().Value(principalKey).(*kasuhara.Principal)
+	return p
+}
+
+func sessionFrom(r *http.Request) *kasuhara.Session {
+	s, _ := r.Context().Value(sessionKey).(*kasuhara.Session)
+	return s
+}
+
+// langFrom returns the language for the response: the signed-in user's
+// choice, else the language cookie, else Accept-Language.
+func langFrom(r *http.Request) string {
+	if l, ok := r.Context().Value(langKey).(string); ok {
+		return l
+	}
+	return requestLang(r)
+}
+
+func requestLang(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && i18n.Supported(c.Value) {
+		return c.Value
+	}
+	return i18n.Match(r.Header.Get("Accept-Language"))
+}
+
+// clientIP is the peer address. Forwarded headers are not trusted: behind a
+// proxy, run the proxy on the same host or accept that throttling counts the proxy.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// requestContext gives every request an ID (echoed in X-Request-ID and the
+// logs) and carries the client's address for the audit trail.
+func (s *Server) requestContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-ID", id)
+		ctx := kasuhara.WithClient(r.Context(), kasuhara.Client{IP: clientIP(r), UserAgent: r.UserAgent(), RequestID: id})
+		ctx = context.WithValue(ctx, requestIDKey, id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if r.TLS != nil || s.SecureCookies {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.MaxBodyBytes {
+			s.Error(w, r, &kasuhara.Error{Code: kasuhara.ETOOLARGE, Key: "error.body.too_large", Args: []any{s.MaxBodyBytes / 1024}, Message: "request body too large"})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Log.Error("panic", "err", fmt.Sprint(v), "stack", string(debug.Stack()), "request_id", w.Header().Get("X-Request-ID"))
+				s.Error(w, r, kasuhara.Errorf(kasuhara.EINTERNAL, "panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate resolves the caller from a bearer token (API) or the session
+// cookie and puts the principal in the context. It rejects nothing: routes
+// that need a principal say so with requireSignIn.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				s.Error(w, r, &kasuhara.Error{Code: kasuhara.EUNAUTHORIZED, Key: "error.token.scheme", Message: "use Authorization: Bearer TOKEN"})
+				return
+			}
+			p, err := s.App.TokenPrincipal(ctx, strings.TrimSpace(token))
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			ctx = context.WithValue(ctx, principalKey, p)
+			ctx = context.WithValue(ctx, langKey, p.User.Lang)
+		} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			p, sess, err := s.App.SessionPrincipal(ctx, c.Value)
+			if err == nil {
+				ctx = context.WithValue(ctx, principalKey, p)
+				ctx = context.WithValue(ctx, sessionKey, sess)
+				ctx = context.WithValue(ctx, langKey, p.User.Lang)
+			} else if kasuhara.ErrorCode(err) != kasuhara.EUNAUTHORIZED {
+				s.Error(w, r, err)
+				return
+			} else {
+				s.clearCookie(w, sessionCookie)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// requireSignIn sends anonymous callers to /login (pages) or answers 401
+// (API), and checks the CSRF token on every state-changing request that
+// rides on a session cookie. Bearer-token calls carry no ambient authority,
+// so they need no CSRF token.
+func (s *Server) requireSignIn(next http.Handler, api bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := principalFrom(r)
+		if p == nil {
+			if api || r.Method != http.MethodGet {
+				s.Error(w, r, &kasuhara.Error{Code: kasuhara.EUNAUTHORIZED, Key: "error.unauthorized", Message: "sign in first"})
+				return
+			}
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if sess := sessionFrom(r); sess != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			token := r.Header.Get("X-CSRF-Token")
+			if token == "" && !api {
+				token = r.PostFormValue("csrf")
+			}
+			if !app.CheckCSRF(sess, token) {
+				s.Error(w, r, &kasuhara.Error{Code: kasuhara.EFORBIDDEN, Key: "error.csrf", Message: "CSRF token missing or wrong"})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", HttpOnly: true, Secure: s.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds()),
+	})
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// statusRecorder remembers the status for metrics and logs.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// instrument records metrics and one structured log line per request. The
+// log carries the route pattern, not the URL, so no personal data (e-mail
+// addresses in queries, IDs) and no secrets reach it.
+func (s *Server) instrument(pattern string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		d := time.Since(start)
+		s.metrics.observe(pattern, rec.status, d)
+		level := slog.LevelInfo
+		if pattern == "GET /healthz" || pattern == "GET /readyz" || pattern == "GET /metrics" || pattern == "GET /static/{file}" {
+			level = slog.LevelDebug
+		}
+		attrs := []any{"request_id", w.Header().Get("X-Request-ID"), "route", pattern, "status", rec.status, "duration_ms", float64(d.Microseconds()) / 1000, "bytes", rec.bytes}
+		if p := principalFrom(r); p != nil {
+			attrs = append(attrs, "user_id", p.User.ID)
+		}
+		s.Log.Log(r.Context(), level, "request", attrs...)
+	})
+}

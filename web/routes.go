@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// route is one entry of the route table. auth says who may reach the
+// handler at all: public routes run without a principal; the others require
+// one (session cookie or bearer token) and the handler authorizes its action.
+type route struct {
+	method, path string
+	auth         authMode
+	h            http.HandlerFunc
+}
+
+type authMode int
+
+const (
+	public   authMode = iota // no sign-in needed
+	signedIn                 // a session or, under /api/, a bearer token
+)
+
+// buildRoutes is the one place every route is listed.
+func (s *Server) buildRoutes() http.Handler {
+	s.routes = []route{
+		// Operations.
+		{"GET", "/healthz", public, s.healthz},
+		{"GET", "/readyz", public, s.readyz},
+		{"GET", "/metrics", public, s.metricsHandler},
+		{"GET", "/static/{file}", public, s.static},
+		{"GET", "/api/openapi.json", public, s.openAPI},
+
+		// Pages.
+		{"GET", "/{$}", signedIn, s.homePage},
+		{"GET", "/login", public, s.loginPage},
+		{"POST", "/login", public, s.loginSubmit},
+		{"POST", "/logout", signedIn, s.logoutSubmit},
+		{"POST", "/lang", public, s.langSubmit},
+		{"GET", "/settings", signedIn, s.settingsPage},
+		{"POST", "/settings/password", signedIn, s.passwordSubmit},
+		{"POST", "/settings/logout-everywhere", signedIn, s.logoutEverywhereSubmit},
+		{"POST", "/settings/tokens", signedIn, s.tokenCreateSubmit},
+		{"POST", "/settings/tokens/{id}/revoke", signedIn, s.tokenRevokeSubmit},
+		{"GET", "/admin/users", signedIn, s.usersPage},
+		{"GET", "/admin/users/new", signedIn, s.userNewPage},
+		{"POST", "/admin/users", signedIn, s.userCreateSubmit},
+		{"GET", "/admin/users/{id}", signedIn, s.userPage},
+		{"POST", "/admin/users/{id}", signedIn, s.userUpdateSubmit},
+		{"POST", "/admin/users/{id}/sign-out", signedIn, s.userSignOutSubmit},
+		{"GET", "/admin/departments", signedIn, s.departmentsPage},
+		{"POST", "/admin/departments", signedIn, s.departmentCreateSubmit},
+		{"POST", "/admin/departments/{id}", signedIn, s.departmentRenameSubmit},
+		{"POST", "/admin/departments/{id}/delete", signedIn, s.departmentDeleteSubmit},
+		{"GET", "/admin/audit", signedIn, s.auditPage},
+
+		// API v1.
+		{"GET", "/api/v1/me", signedIn, s.apiMe},
+		{"GET", "/api/v1/users", signedIn, s.apiUsers},
+		{"POST", "/api/v1/users", signedIn, s.apiUserCreate},
+		{"GET", "/api/v1/users/{id}", signedIn, s.apiUser},
+		{"PATCH", "/api/v1/users/{id}", signedIn, s.apiUserUpdate},
+		{"GET", "/api/v1/departments", signedIn, s.apiDepartments},
+		{"POST", "/api/v1/departments", signedIn, s.apiDepartmentCreate},
+		{"PATCH", "/api/v1/departments/{id}", signedIn, s.apiDepartmentUpdate},
+		{"DELETE", "/api/v1/departments/{id}", signedIn, s.apiDepartmentDelete},
+		{"GET", "/api/v1/tokens", signedIn, s.apiTokens},
+		{"POST", "/api/v1/tokens", signedIn, s.apiTokenCreate},
+		{"DELETE", "/api/v1/tokens/{id}", signedIn, s.apiTokenRevoke},
+		{"GET", "/api/v1/audit", signedIn, s.apiAudit},
+	}
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		h := http.Handler(rt.h)
+		if rt.auth == signedIn {
+			h = s.requireSignIn(h, strings.HasPrefix(rt.path, "/api/"))
+		}
+		mux.Handle(rt.method+" "+rt.path, s.instrument(rt.method+" "+rt.path, h))
+	}
+	mux.Handle("/api/", s.instrument("api-not-found", http.HandlerFunc(s.apiNotFound)))
+	mux.Handle("/", s.instrument("not-found", http.HandlerFunc(s.notFound)))
+	return s.recoverPanics(s.requestContext(s.securityHeaders(s.limitBody(s.authenticate(mux)))))
+}
