@@ -45,6 +45,11 @@ func sessionFrom(r *http.Request) *kasuhara.Session {
 // langFrom returns the language for the response: the signed-in user's
 // choice, else the language cookie, else Accept-Language.
 func langFrom(r *http.Request) string {
+	// An API client that names a language gets it; browsers always send
+	// Accept-Language, so for pages the profile's choice wins.
+	if h := r.Header.Get("Accept-Language"); h != "" && strings.HasPrefix(r.URL.Path, "/api/") {
+		return i18n.Match(h)
+	}
 	if l, ok := r.Context().Value(langKey).(string); ok {
 		return l
 	}
