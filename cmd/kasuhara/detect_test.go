@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runDetectCLI(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, &env{
+		stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" },
+	})
+	if errb.Len() > 0 {
+		t.Logf("stderr: %s", errb.String())
+	}
+	return out.String(), err
+}
+
+func TestDetectCommand_AnswersEveryLineInOrder(t *testing.T) {
+	in := strings.Join([]string{
+		`{"id":"1","text":"殺すぞ","channel":"phone"}`,
+		`not json`,
+		`{"id":"3"}`,
+		`{"id":"4","text":"殺菌スプレーはどこですか"}`,
+		`{"id":"5","text":""}`,
+		`{"id":"6","text":"` + strings.Repeat("あ", 20001) + `"}`,
+		"{\"id\":\"7\",\"text\":\"\xff\xfeバカ\"}",
+		"\x00\x01\x02binary",
+		`{"id":"9","text":"返金してください"}`,
+	}, "\n")
+	out, err := runDetectCLI(t, in, "detect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) != 9 {
+		t.Fatalf("got %d output lines, want 9:\n%s", len(lines), out)
+	}
+	if lines[0] != `{"id":"1","verdict":"harassment","categories":[{"code":"threat","label":"脅迫・危害の示唆","score":0.98,"spans":[{"start":0,"end":3,"text":"殺すぞ"}]}]}` {
+		t.Errorf("line 1 = %s", lines[0])
+	}
+	for i, want := range map[int]string{1: `"line":2`, 2: `"line":3`, 4: `"line":5`, 5: `cap is 20000`, 7: `"line":8`} {
+		if !strings.Contains(lines[i], want) || !strings.Contains(lines[i], `"error"`) {
+			t.Errorf("line %d = %s, want an error containing %s", i+1, lines[i], want)
+		}
+	}
+	if lines[3] != `{"id":"4","verdict":"none","categories":[]}` {
+		t.Errorf("line 4 = %s", lines[3])
+	}
+	if !strings.Contains(lines[6], `"id":"7"`) || strings.Contains(lines[6], `"error"`) {
+		t.Errorf("invalid UTF-8 inside a JSON string should still be examined: %s", lines[6])
+	}
+	if lines[8] != `{"id":"9","verdict":"complaint","categories":[]}` {
+		t.Errorf("line 9 = %s", lines[8])
+	}
+}
+
+func TestDetectCommand_UsesPolicyLabels(t *testing.T) {
+	presetOut, err := runDetectCLI(t, "", "policy", "presets")
+	if err != nil || strings.TrimSpace(presetOut) == "" {
+		t.Skipf("policy presets unavailable: %v", err)
+	}
+	name := strings.Fields(presetOut)[0]
+	out, err := runDetectCLI(t, `{"id":"1","text":"土下座しろ"}`, "detect", "--policy", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Categories []struct{ Code, Label string } `json:"categories"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Categories) == 0 {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	if res.Categories[0].Code != "dogeza" || res.Categories[0].Label == "" {
+		t.Errorf("got %+v", res.Categories)
+	}
+	t.Logf("preset %s labels dogeza as %q", name, res.Categories[0].Label)
+}
+
+func TestDetectEvalCommand_PrintsFigures(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "set.jsonl")
+	data := `{"id":"a","text":"ネットに晒してやる","labels":["sns_exposure"]}
+{"id":"b","text":"インスタで知りました","labels":[]}
+`
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runDetectCLI(t, "", "detect", "eval", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"sns_exposure", "macro-F1 1.000", "false-positive rate 0.000"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDetectEvalCommand_RejectsMissingFile(t *testing.T) {
+	if _, err := runDetectCLI(t, "", "detect", "eval", filepath.Join(t.TempDir(), "none.jsonl")); err == nil {
+		t.Fatal("want an error for a missing file")
+	}
+}
