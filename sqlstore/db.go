@@ -41,9 +41,13 @@ var files embed.FS
 // allows one writer) and reads through a pool; on PostgreSQL both are one pool.
 type DB struct {
 	Dialect string
-	read    *sql.DB
-	write   *sql.DB
-	queries map[string]string
+	// read and write are the pools, or both the transaction in a DB bound
+	// to one by InTx.
+	read, write querier
+	readPool    *sql.DB
+	writePool   *sql.DB
+	inTx        bool
+	queries     map[string]string
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -73,7 +77,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
 		r.SetMaxOpenConns(8)
-		db.read, db.write = r, w
+		db.readPool, db.writePool = r, w
 	case strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://"):
 		db.Dialect = Postgres
 		p, err := sql.Open("pgx", databaseURL)
@@ -83,13 +87,14 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		p.SetMaxOpenConns(20)
 		p.SetMaxIdleConns(20)
 		p.SetConnMaxIdleTime(5 * time.Minute)
-		db.read, db.write = p, p
+		db.readPool, db.writePool = p, p
 	default:
 		return nil, fmt.Errorf("database URL %q: want postgres://… or sqlite:PATH (or none for the embedded SQLite file)", redactURL(databaseURL))
 	}
+	db.read, db.write = db.readPool, db.writePool
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := db.write.PingContext(pingCtx); err != nil {
+	if err := db.writePool.PingContext(pingCtx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.Dialect, err)
 	}
@@ -112,9 +117,9 @@ func redactURL(s string) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	err := db.write.Close()
-	if db.read != db.write {
-		if e := db.read.Close(); err == nil {
+	err := db.writePool.Close()
+	if db.readPool != db.writePool {
+		if e := db.readPool.Close(); err == nil {
 			err = e
 		}
 	}
@@ -122,10 +127,37 @@ func (db *DB) Close() error {
 }
 
 // Stats returns the connection pool statistics of the pool used for reads.
-func (db *DB) Stats() sql.DBStats { return db.read.Stats() }
+func (db *DB) Stats() sql.DBStats { return db.readPool.Stats() }
 
 // Ping checks the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return db.readPool.PingContext(ctx) }
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// InTx runs fn with a DB bound to one write transaction and commits when fn
+// returns nil, so a change and its audit entry are stored together or not at
+// all. Inside fn, further InTx calls join the same transaction.
+func (db *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
+	if db.inTx {
+		return fn(db)
+	}
+	tx, err := db.writePool.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	bound := *db
+	bound.read, bound.write, bound.inTx = tx, tx, true
+	if err := fn(&bound); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return mapErr(tx.Commit())
+}
 
 func loadQueries(dialect string) (map[string]string, error) {
 	q := map[string]string{}
@@ -200,7 +232,7 @@ func (db *DB) CheckQueries(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		st, err := db.write.PrepareContext(ctx, db.queries[n])
+		st, err := db.writePool.PrepareContext(ctx, db.queries[n])
 		if err != nil {
 			return fmt.Errorf("query %s: %w", n, err)
 		}
@@ -251,7 +283,7 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := db.write.Conn(ctx)
+	conn, err := db.writePool.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -312,23 +344,10 @@ func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	var n int
-	if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil {
+	if err := db.readPool.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil {
 		return false, err
 	}
 	return n == len(ms), nil
-}
-
-// withTx runs fn in a write transaction, committing when it returns nil.
-func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return mapErr(tx.Commit())
 }
 
 // mapErr turns driver errors into domain errors where they mean something to
@@ -396,3 +415,10 @@ func fromOptInt(v sql.NullInt64) *int64 {
 	x := v.Int64
 	return &x
 }
+
+// Atomic implements kasuhara.Store on top of InTx.
+func (db *DB) Atomic(ctx context.Context, fn func(tx kasuhara.Store) error) error {
+	return db.InTx(ctx, func(tx *DB) error { return fn(tx) })
+}
+
+var _ kasuhara.Store = (*DB)(nil)

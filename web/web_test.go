@@ -126,7 +126,7 @@ func TestAPI_TokenMeAndRevoke(t *testing.T) {
 				t.Fatalf("create token: %d %s", res.status, res.body)
 			}
 			var created struct {
-				Token    string             `json:"token"`
+				Token    string            `json:"token"`
 				APIToken kasuhara.APIToken `json:"api_token"`
 			}
 			res.json(t, &created)
