@@ -13,14 +13,14 @@ var _ kasuhara.AuditService = (*DB)(nil)
 
 // AppendAudit implements kasuhara.AuditService.
 func (db *DB) AppendAudit(ctx context.Context, e *kasuhara.AuditEntry) error {
-	return db.withTx(ctx, func(tx *sql.Tx) error {
-		return db.appendAuditTx(ctx, tx, e)
+	return db.InTx(ctx, func(t *DB) error {
+		return t.appendAudit(ctx, e)
 	})
 }
 
-// appendAuditTx chains e inside tx, so a state change and its audit entry
-// commit or roll back together.
-func (db *DB) appendAuditTx(ctx context.Context, tx *sql.Tx, e *kasuhara.AuditEntry) error {
+// appendAudit chains e inside the transaction db is bound to.
+func (db *DB) appendAudit(ctx context.Context, e *kasuhara.AuditEntry) error {
+	tx := db.write
 	if _, err := tx.ExecContext(ctx, db.q("audit-lock")); err != nil {
 		return mapErr(err)
 	}

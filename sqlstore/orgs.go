@@ -135,15 +135,15 @@ func (db *DB) UpdateDepartment(ctx context.Context, d *kasuhara.Department) erro
 
 // DeleteDepartment implements kasuhara.OrgService.
 func (db *DB) DeleteDepartment(ctx context.Context, orgID, id int64) error {
-	return db.withTx(ctx, func(tx *sql.Tx) error {
+	return db.InTx(ctx, func(tx *DB) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, db.q("department-users"), id).Scan(&n); err != nil {
+		if err := tx.write.QueryRowContext(ctx, db.q("department-users"), id).Scan(&n); err != nil {
 			return mapErr(err)
 		}
 		if n > 0 {
 			return &kasuhara.Error{Code: kasuhara.ECONFLICT, Key: "error.department.in_use", Args: []any{n}, Message: "department has users"}
 		}
-		res, err := tx.ExecContext(ctx, db.q("department-delete"), orgID, id)
+		res, err := tx.write.ExecContext(ctx, db.q("department-delete"), orgID, id)
 		if err != nil {
 			return mapErr(err)
 		}
