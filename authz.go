@@ -17,6 +17,9 @@ const (
 	ActUserView         Action = "user.view"
 	ActUserManage       Action = "user.manage" // create, change roles, disable, sign out
 	ActAuditView        Action = "audit.view"
+	ActPolicyView       Action = "policy.view"    // the policy in effect: the staff handbook
+	ActPolicyHistory    Action = "policy.history" // every version with who published it
+	ActPolicyManage     Action = "policy.manage"  // import, edit, publish a version
 )
 
 // permissions is the role × action table. Auditors read; only admins change
@@ -31,6 +34,9 @@ var permissions = map[Action][]Role{
 	ActUserView:         {RoleAdmin, RoleAuditor, RoleExecutive, RoleSupervisor},
 	ActUserManage:       {RoleAdmin},
 	ActAuditView:        {RoleAdmin, RoleAuditor},
+	ActPolicyView:       Roles,
+	ActPolicyHistory:    {RoleAdmin, RoleAuditor, RoleExecutive},
+	ActPolicyManage:     {RoleAdmin},
 }
 
 // Actions lists every action, for the matrix test and the documentation.

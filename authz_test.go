@@ -18,6 +18,9 @@ var want = map[kasuhara.Action]map[kasuhara.Role]bool{
 	kasuhara.ActUserView:         only(kasuhara.RoleAdmin, kasuhara.RoleAuditor, kasuhara.RoleExecutive, kasuhara.RoleSupervisor),
 	kasuhara.ActUserManage:       only(kasuhara.RoleAdmin),
 	kasuhara.ActAuditView:        only(kasuhara.RoleAdmin, kasuhara.RoleAuditor),
+	kasuhara.ActPolicyView:       all(),
+	kasuhara.ActPolicyHistory:    only(kasuhara.RoleAdmin, kasuhara.RoleAuditor, kasuhara.RoleExecutive),
+	kasuhara.ActPolicyManage:     only(kasuhara.RoleAdmin),
 }
 
 func all() map[kasuhara.Role]bool { return only(kasuhara.Roles...) }

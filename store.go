@@ -8,6 +8,7 @@ type Store interface {
 	UserService
 	AuthService
 	AuditService
+	PolicyService
 	// Atomic runs fn with a Store bound to one transaction; everything fn
 	// writes is committed together when it returns nil, or not at all.
 	Atomic(ctx context.Context, fn func(tx Store) error) error

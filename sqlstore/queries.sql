@@ -126,3 +126,24 @@ FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2;
 
 -- name: migration-versions
 SELECT version FROM schema_migrations ORDER BY version;
+
+-- name: policy-next-version
+SELECT COALESCE(MAX(version), 0) + 1 FROM policy_versions WHERE org_id = $1;
+
+-- name: policy-insert
+INSERT INTO policy_versions (org_id, version, doc_id, title, kind, source, digest, effective_from, approved_by, note, published_by, published_by_name, published_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id;
+
+-- name: policy-by-id
+SELECT id, org_id, version, doc_id, title, kind, source, digest, effective_from, approved_by, note, published_by, published_by_name, published_at
+FROM policy_versions WHERE id = $1;
+
+-- name: policy-list
+-- The source is left out: lists show metadata, and a policy is tens of kilobytes.
+SELECT id, org_id, version, doc_id, title, kind, '', digest, effective_from, approved_by, note, published_by, published_by_name, published_at
+FROM policy_versions WHERE org_id = $1 ORDER BY version DESC;
+
+-- name: policy-at
+SELECT id, org_id, version, doc_id, title, kind, source, digest, effective_from, approved_by, note, published_by, published_by_name, published_at
+FROM policy_versions WHERE org_id = $1 AND effective_from <= $2
+ORDER BY effective_from DESC, version DESC LIMIT 1;
