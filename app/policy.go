@@ -171,18 +171,23 @@ func (a *App) PolicyInEffect(ctx context.Context, orgID int64, at time.Time) (*k
 	return a.Store.PolicyVersionAt(ctx, orgID, at)
 }
 
-// CurrentPolicy returns the version of orgID in effect now and its document,
-// for the staff handbook (policy.view).
-func (a *App) CurrentPolicy(ctx context.Context, p *kasuhara.Principal, orgID int64) (*kasuhara.PolicyVersion, *policy.Policy, error) {
+// PolicyAt returns the version of orgID in effect at at and its document,
+// for staff (policy.view): the handbook, and the version a case is judged under.
+func (a *App) PolicyAt(ctx context.Context, p *kasuhara.Principal, orgID int64, at time.Time) (*kasuhara.PolicyVersion, *policy.Policy, error) {
 	if err := kasuhara.Authorize(p, kasuhara.ActPolicyView, orgID); err != nil {
 		return nil, nil, a.denied(ctx, p, kasuhara.ActPolicyView, target("org", orgID), err)
 	}
-	v, err := a.PolicyInEffect(ctx, orgID, a.Now())
+	v, err := a.PolicyInEffect(ctx, orgID, at)
 	if err != nil {
 		return nil, nil, err
 	}
 	doc, err := ParsedPolicy(v)
 	return v, doc, err
+}
+
+// CurrentPolicy is PolicyAt now.
+func (a *App) CurrentPolicy(ctx context.Context, p *kasuhara.Principal, orgID int64) (*kasuhara.PolicyVersion, *policy.Policy, error) {
+	return a.PolicyAt(ctx, p, orgID, a.Now())
 }
 
 // PublicPolicy returns the organization named by slug, the version of its

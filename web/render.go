@@ -108,9 +108,11 @@ func navFor(p *kasuhara.Principal, current string) []navItem {
 		action    kasuhara.Action
 	}{
 		{"/", "nav.home", kasuhara.ActHomeView},
+		{"/policy", "policyweb.nav.handbook", kasuhara.ActPolicyView},
 		{"/admin/users", "nav.users", kasuhara.ActUserList},
 		{"/admin/departments", "nav.departments", kasuhara.ActDepartmentManage},
 		{"/admin/audit", "nav.audit", kasuhara.ActAuditView},
+		{"/admin/policy", "policyweb.nav.admin", kasuhara.ActPolicyHistory},
 		{"/settings", "nav.settings", kasuhara.ActSelfManage},
 	}
 	var out []navItem

@@ -54,6 +54,17 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/admin/departments/{id}/delete", signedIn, s.departmentDeleteSubmit},
 		{"GET", "/admin/audit", signedIn, s.auditPage},
 
+		// Policy: the public page, the staff handbook, versions and the editor.
+		{"GET", "/p/{org}/policy", public, s.publicPolicyPage},
+		{"GET", "/p/policy.css", public, s.policyStyleSheet},
+		{"GET", "/policy", signedIn, s.handbookPage},
+		{"GET", "/admin/policy", signedIn, s.policyAdminPage},
+		{"GET", "/admin/policy/versions/{id}", signedIn, s.policyVersionPage},
+		{"GET", "/admin/policy/edit", signedIn, s.policyEditPage},
+		{"POST", "/admin/policy/import", signedIn, s.policyImportSubmit},
+		{"POST", "/admin/policy/preview", signedIn, s.policyPreviewSubmit},
+		{"POST", "/admin/policy/publish", signedIn, s.policyPublishSubmit},
+
 		// API v1.
 		{"GET", "/api/v1/me", signedIn, s.apiMe},
 		{"GET", "/api/v1/users", signedIn, s.apiUsers},
@@ -68,6 +79,13 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/api/v1/tokens", signedIn, s.apiTokenCreate},
 		{"DELETE", "/api/v1/tokens/{id}", signedIn, s.apiTokenRevoke},
 		{"GET", "/api/v1/audit", signedIn, s.apiAudit},
+		{"GET", "/api/v1/policy/versions", signedIn, s.apiPolicyVersions},
+		{"POST", "/api/v1/policy/versions", signedIn, s.apiPolicyPublish},
+		{"GET", "/api/v1/policy/versions/{id}", signedIn, s.apiPolicyVersion},
+		{"GET", "/api/v1/policy/in-effect", signedIn, s.apiPolicyInEffect},
+		{"POST", "/api/v1/policy/lint", signedIn, s.apiPolicyLint},
+		{"GET", "/api/v1/policy/presets", signedIn, s.apiPolicyPresets},
+		{"GET", "/api/v1/policy/presets/{name}", signedIn, s.apiPolicyPreset},
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
