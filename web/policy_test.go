@@ -259,8 +259,8 @@ func TestPolicyPublish_InvalidIsImpossibleThroughFormAndAPI(t *testing.T) {
 	body, _ := json.Marshal(map[string]any{"source": brokenPolicy(t), "effective_from": today(), "approved_by": "取締役会"})
 	res = c.sendJSON("POST", "/api/v1/policy/versions", string(body))
 	var lint struct {
-		Error struct{ Code, Field string } `json:"error"`
-		Diagnostics []policy.Diagnostic `json:"diagnostics"`
+		Error       struct{ Code, Field string } `json:"error"`
+		Diagnostics []policy.Diagnostic          `json:"diagnostics"`
 	}
 	res.json(t, &lint)
 	if res.status != http.StatusUnprocessableEntity || lint.Error.Code != "invalid" || lint.Error.Field != "source" || len(lint.Diagnostics) == 0 ||
