@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kasuhara/kasuhara"
@@ -423,4 +425,51 @@ func TestAudit_PageReadIsAuditedAndChainVerifies(t *testing.T) {
 	if n, brk, err := e.db.VerifyAudit(context.Background()); err != nil || brk != nil || n < 20 {
 		t.Errorf("verify: %d %+v %v", n, brk, err)
 	}
+}
+
+// TestLogs_CarryNoSecretsOrPersonalData signs in, uses a token and fails a
+// login, then reads every log line the server wrote.
+func TestLogs_CarryNoSecretsOrPersonalData(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	var buf syncBuffer
+	e.srv.Log = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := e.loggedIn("supervisor@demo.example.jp")
+	res := c.sendJSON("POST", "/api/v1/tokens", `{"name":"x"}`)
+	var tok struct{ Token string }
+	res.json(t, &tok)
+	c.get("/api/v1/users?q=staff@demo.example.jp")
+	e.client().login("supervisor@demo.example.jp", "wrong-password-123")
+	logs := buf.String()
+	if !strings.Contains(logs, `"request_id"`) || !strings.Contains(logs, `"route":"POST /login"`) {
+		t.Fatalf("logs lack request IDs or routes:\n%s", logs)
+	}
+	var session string
+	u, _ := url.Parse(e.ts.URL)
+	for _, ck := range c.hc.Jar.Cookies(u) {
+		if ck.Name == "ksh_session" {
+			session = ck.Value
+		}
+	}
+	for _, secret := range []string{demo.Password, "wrong-password-123", tok.Token, session, c.csrf, "supervisor@demo.example.jp", "staff@demo.example.jp"} {
+		if secret != "" && strings.Contains(logs, secret) {
+			t.Errorf("logs contain %q", secret)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
