@@ -141,6 +141,17 @@ func (a *App) PublishPolicy(ctx context.Context, p *kasuhara.Principal, req Poli
 	return v, nil
 }
 
+// AuthorizePolicyManage returns nil when p may edit and publish orgID's
+// policy (policy.manage), and records a refusal otherwise. The editor calls
+// it before showing anything, since importing and previewing store nothing
+// and so pass through no other use case.
+func (a *App) AuthorizePolicyManage(ctx context.Context, p *kasuhara.Principal, orgID int64) error {
+	if err := kasuhara.Authorize(p, kasuhara.ActPolicyManage, orgID); err != nil {
+		return a.denied(ctx, p, kasuhara.ActPolicyManage, target("org", orgID), err)
+	}
+	return nil
+}
+
 // PolicyVersions lists every version of orgID's policy, newest first, for
 // those who may read the history (policy.history).
 func (a *App) PolicyVersions(ctx context.Context, p *kasuhara.Principal, orgID int64) ([]*kasuhara.PolicyVersion, error) {

@@ -303,7 +303,7 @@ func (s *Server) policyEditPage(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r)
 	orgID, err := orgParam(r, p)
 	if err == nil {
-		err = kasuhara.Authorize(p, kasuhara.ActPolicyManage, orgID)
+		err = s.App.AuthorizePolicyManage(r.Context(), p, orgID)
 	}
 	if err != nil {
 		s.Error(w, r, err)
@@ -348,7 +348,7 @@ func (s *Server) policyImportSubmit(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r)
 	orgID, err := orgParam(r, p)
 	if err == nil {
-		err = kasuhara.Authorize(p, kasuhara.ActPolicyManage, orgID)
+		err = s.App.AuthorizePolicyManage(r.Context(), p, orgID)
 	}
 	if err != nil {
 		s.Error(w, r, err)
@@ -384,7 +384,7 @@ func (s *Server) policyPreviewSubmit(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r)
 	orgID, err := orgParam(r, p)
 	if err == nil {
-		err = kasuhara.Authorize(p, kasuhara.ActPolicyManage, orgID)
+		err = s.App.AuthorizePolicyManage(r.Context(), p, orgID)
 	}
 	if err != nil {
 		s.Error(w, r, err)

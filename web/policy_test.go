@@ -16,6 +16,7 @@ import (
 
 	"github.com/kasuhara/kasuhara"
 	"github.com/kasuhara/kasuhara/app"
+	"github.com/kasuhara/kasuhara/demo"
 	"github.com/kasuhara/kasuhara/policy"
 	"github.com/kasuhara/kasuhara/sqlstore"
 	"github.com/kasuhara/kasuhara/sqlstore/sqltest"
@@ -104,6 +105,31 @@ func TestPolicyPublicPage_NotFoundBeforeAnythingTakesEffect(t *testing.T) {
 	}
 	if res := e.client().get("/p/newco/policy"); res.status != http.StatusNotFound {
 		t.Errorf("organization without a policy: %d, want 404", res.status)
+	}
+}
+
+func TestPolicyDemo_LoadAgainPublishesNothingNew(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	if _, err := demo.Load(context.Background(), e.app); err != nil {
+		t.Fatal(err)
+	}
+	for _, slug := range []string{"demo", "demo-retail", "demo-call"} {
+		if vs := e.versions(e.orgID(slug)); len(vs) != 1 || vs[0].ApprovedBy == "" || vs[0].EffectiveFrom.In(app.JST).Format("2006-01-02") != demo.PolicyEffective {
+			t.Errorf("%s: %+v, want one version effective %s", slug, vs, demo.PolicyEffective)
+		}
+	}
+}
+
+func TestPolicyVersionPage_ShowsEitherViewAndTheSource(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	c := e.loggedIn("exec@demo.example.jp")
+	v := e.versions(e.orgID("demo-call"))[0]
+	path := fmt.Sprintf("/admin/policy/versions/%d", v.ID)
+	if res := c.get(path); res.status != 200 || !strings.Contains(res.body, "policy-public") || !strings.Contains(res.body, "format: kasuhara.policy/v1") || !strings.Contains(res.body, v.Digest) {
+		t.Errorf("version page: %d", res.status)
+	}
+	if res := c.get(path + "?view=handbook"); res.status != 200 || !strings.Contains(res.body, "policy-handbook") {
+		t.Errorf("handbook view of a version: %d", res.status)
 	}
 }
 
@@ -319,6 +345,9 @@ func TestPolicyPublish_OnlyAdminsOfTheOrganization(t *testing.T) {
 		if res := ra.get(path); res.status != http.StatusNotFound {
 			t.Errorf("subsidiary admin GET %s: %d, want 404", path, res.status)
 		}
+	}
+	if entries, _ := e.db.ListAudit(context.Background(), kasuhara.AuditFilter{Action: "policy.manage"}); len(entries) < 7 || entries[0].Outcome != "denied" {
+		t.Errorf("refused attempts not audited: %d entries", len(entries))
 	}
 	// The group admin, with group access, may publish for a subsidiary.
 	if f, _ := publish(e.loggedIn("admin@demo.example.jp"), retail); f != http.StatusSeeOther {
