@@ -229,12 +229,7 @@ func (a *App) Bootstrap(ctx context.Context, slug, orgName, email, password stri
 	org, err := a.Store.FindOrgBySlug(ctx, slug)
 	if kasuhara.ErrorCode(err) == kasuhara.ENOTFOUND {
 		org = &kasuhara.Organization{Slug: slug, Name: orgName}
-		err = a.Store.Atomic(ctx, func(tx kasuhara.Store) error {
-			if err := tx.CreateOrg(ctx, org); err != nil {
-				return err
-			}
-			return a.audit(ctx, tx, nil, &org.ID, "org.create", target("org", org.ID), "ok", map[string]string{"slug": slug})
-		})
+		err = a.CreateOrg(ctx, nil, org)
 	}
 	if err != nil {
 		return false, "", err
@@ -244,4 +239,26 @@ func (a *App) Bootstrap(ctx context.Context, slug, orgName, email, password stri
 		return false, "", err
 	}
 	return true, pw, nil
+}
+
+// CreateOrg creates an organization (p nil: the system, from the CLI). An
+// administrator with group access may add a subsidiary below their group.
+func (a *App) CreateOrg(ctx context.Context, p *kasuhara.Principal, o *kasuhara.Organization) error {
+	if p != nil {
+		if o.ParentID == nil {
+			return a.denied(ctx, p, kasuhara.ActUserManage, "org:new", &kasuhara.Error{Code: kasuhara.EFORBIDDEN, Key: "error.forbidden", Message: "only the system creates top-level organizations"})
+		}
+		if err := kasuhara.Authorize(p, kasuhara.ActUserManage, *o.ParentID); err != nil || !p.User.GroupAccess {
+			if err == nil {
+				err = &kasuhara.Error{Code: kasuhara.EFORBIDDEN, Key: "error.forbidden", Message: "group access needed"}
+			}
+			return a.denied(ctx, p, kasuhara.ActUserManage, "org:new", err)
+		}
+	}
+	return a.Store.Atomic(ctx, func(tx kasuhara.Store) error {
+		if err := tx.CreateOrg(ctx, o); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, p, &o.ID, "org.create", target("org", o.ID), "ok", map[string]any{"slug": o.Slug, "parent_id": o.ParentID})
+	})
 }

@@ -344,3 +344,23 @@ func writeSelfSignedCert(t *testing.T, certPath, keyPath string) {
 	os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 }
+
+func TestOrgCreate_MakesASubsidiaryReachableWithGroupAccess(t *testing.T) {
+	vars := dbVars(t, sqlstore.SQLite)
+	if _, _, err := cli(t, vars, "org", "create", "-slug", "sakura", "-name", "さくらグループ"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, vars, "org", "create", "-slug", "sakura-clinic", "-name", "さくら診療所", "-parent", "sakura"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, vars, "org", "create", "-slug", "Bad Slug", "-name", "x"); err == nil || !strings.Contains(err.Error(), "slug") {
+		t.Errorf("bad slug: %v", err)
+	}
+	if _, _, err := cli(t, vars, "org", "create", "-slug", "x-y", "-name", "x", "-parent", "nope"); err == nil {
+		t.Error("unknown parent accepted")
+	}
+	out, _, err := cli(t, vars, "org", "list")
+	if err != nil || !strings.Contains(out, "sakura-clinic\tさくら診療所\tparent=sakura") {
+		t.Errorf("org list: %v\n%s", err, out)
+	}
+}
