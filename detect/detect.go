@@ -13,6 +13,7 @@ package detect
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -184,6 +185,8 @@ type scratch struct {
 	orig   []rune
 	tokens []tokenizer.Token
 	tokSet bool
+	o2n    []int // original code point → normalized index (-1: dropped)
+	quoted []bool
 }
 
 // Detect examines text and returns its verdict and categories. Invalid
@@ -237,6 +240,7 @@ func (d *Detector) match(text string, sc *scratch) {
 			}
 		}
 	}
+	d.matchMorph(text, sc)
 	if sc.byCon == nil {
 		sc.byCon = map[int][]occ{}
 	}
@@ -250,9 +254,13 @@ func (d *Detector) match(text string, sc *scratch) {
 			benign = append(benign, o)
 		}
 	}
+	markQuoted(text, sc)
 next:
 	for _, o := range sc.occs {
 		if o.concept == d.lex.benign {
+			continue
+		}
+		if sc.quoted[o.s] {
 			continue
 		}
 		for _, b := range benign {
@@ -266,6 +274,197 @@ next:
 		sc.byCon[o.concept] = append(sc.byCon[o.concept], o)
 	}
 }
+
+// Auxiliaries that negate the verb before them, in standard Japanese and
+// the dialects callers use (帰らん, 動かへん, 離れひん, 切らせねえ).
+var negAux = map[string]bool{"ない": true, "ん": true, "へん": true, "ひん": true, "ぬ": true, "ねえ": true, "ねぇ": true, "ねー": true}
+
+// Imperatives that are polite requests, not commands (ください, なさい).
+var politeImperative = map[string]bool{"くださる": true, "下さる": true, "なさる": true, "いらっしゃる": true, "おっしゃる": true, "ござる": true, "召し上がる": true}
+
+// matchMorph tokenizes the text once and adds occurrences of lemma
+// concepts (by base form, so every conjugation meets one entry) and of
+// IMPERATIVE_MORPH (any verb in an imperative form: 出ろ, 黙れ, 診ろ,
+// 待っとけ), which is how a command is told from a request without
+// listing each verb.
+func (d *Detector) matchMorph(text string, sc *scratch) {
+	if !d.needsMorph(sc) {
+		return
+	}
+	d.ensureTokens(text, sc)
+	// Map original code points to normalized runes.
+	nOrig := utf8.RuneCountInString(text) + 1
+	if cap(sc.o2n) < nOrig {
+		sc.o2n = make([]int, nOrig)
+	}
+	sc.o2n = sc.o2n[:nOrig]
+	for i := range sc.o2n {
+		sc.o2n[i] = -1
+	}
+	for i, off := range sc.n.off {
+		if off < nOrig && sc.o2n[off] < 0 {
+			sc.o2n[off] = i
+		}
+	}
+	span := func(start, end int) (int, int, bool) {
+		s, e := -1, -1
+		for p := start; p < end && p < nOrig; p++ {
+			if k := sc.o2n[p]; k >= 0 {
+				if s < 0 {
+					s = k
+				}
+				e = k + 1
+			}
+		}
+		return s, e, s >= 0
+	}
+	toks := sc.tokens
+	var key []rune
+	for i, t := range toks {
+		f := t.Features()
+		if len(f) == 0 {
+			continue
+		}
+		if d.lex.imp >= 0 && f[0] == "動詞" && len(f) > 6 && strings.HasPrefix(f[5], "命令") && !politeImperative[f[6]] {
+			if s, e, ok := span(t.Start, t.End); ok {
+				sc.occs = append(sc.occs, occ{s: s, e: e, concept: d.lex.imp})
+			}
+		}
+		base := t.Surface
+		if len(f) > 6 && f[6] != "*" {
+			base = f[6]
+		}
+		key = foldKey(key[:0], base)
+		ids := d.lex.lemmas[string(key)]
+		for _, id := range ids {
+			c := d.lex.concepts[id]
+			end := t.End
+			if c.negverb {
+				found := false
+				for j := i + 1; j < len(toks) && j <= i+3; j++ {
+					fj := toks[j].Features()
+					if len(fj) > 6 && fj[0] == "助動詞" && (negAux[fj[6]] || fj[6] == "ます" && j+1 < len(toks) && toks[j+1].Surface == "ん") {
+						found = true
+						end = toks[j].End
+						break
+					}
+					// Causative and potential auxiliaries may sit in between
+					// (帰らせない, 切らせへん).
+					if len(fj) == 0 || fj[0] != "動詞" && fj[0] != "助動詞" {
+						break
+					}
+				}
+				if !found {
+					continue
+				}
+			}
+			if s, e, ok := span(t.Start, end); ok {
+				sc.occs = append(sc.occs, occ{s: s, e: e, concept: id})
+			}
+		}
+	}
+}
+
+// needsMorph reports whether some rule that uses a morphology concept has
+// all its surface concepts among the raw occurrences.
+func (d *Detector) needsMorph(sc *scratch) bool {
+	for _, need := range d.lex.morphNeeds {
+		ok := true
+		for _, c := range need {
+			found := false
+			for _, o := range sc.occs {
+				if o.concept == c {
+					found = true
+					break
+				}
+			}
+			if !found {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// foldKey folds a base form like a lexicon term (katakana → hiragana …).
+func foldKey(dst []rune, s string) []rune {
+	for _, c := range s {
+		if c = foldRune(c); c != 0 && c != boundary {
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+func (d *Detector) ensureTokens(text string, sc *scratch) {
+	if !sc.tokSet {
+		sc.tokens = d.tok.Tokenize(text)
+		sc.tokSet = true
+	}
+}
+
+// markQuoted marks normalized runes inside a quoted title (『バカの壁』)
+// or a quotation the text reports as someone else's words (「殺すぞ」って
+// 怒鳴る客がいて, 「首」という映画): such words are not addressed to staff.
+// A plain 「…」と言った stays evidence, as incident reports quote the
+// customer that way.
+func markQuoted(text string, sc *scratch) {
+	n := len(sc.n.r)
+	if cap(sc.quoted) < n {
+		sc.quoted = make([]bool, n)
+	}
+	sc.quoted = sc.quoted[:n]
+	for i := range sc.quoted {
+		sc.quoted[i] = false
+	}
+	if !strings.ContainsAny(text, "『「") {
+		return
+	}
+	rs := []rune(text)
+	for i := 0; i < len(rs); i++ {
+		open := rs[i]
+		if open != '『' && open != '「' {
+			continue
+		}
+		closeR := '」'
+		if open == '『' {
+			closeR = '』'
+		}
+		j := i + 1
+		for j < len(rs) && rs[j] != closeR {
+			j++
+		}
+		if j >= len(rs) {
+			break
+		}
+		drop := open == '『'
+		if !drop {
+			rest := string(rs[j+1 : min(len(rs), j+12)])
+			for _, p := range reportedMarks {
+				if strings.HasPrefix(rest, p) {
+					drop = true
+					break
+				}
+			}
+		}
+		if drop {
+			for k, off := range sc.n.off {
+				if off > i && off < j {
+					sc.quoted[k] = true
+				}
+			}
+		}
+		i = j
+	}
+}
+
+// reportedMarks follow a quotation that names a work or reports what
+// someone other than the writer said.
+var reportedMarks = []string{"という", "っていう", "って言われ", "と言われ", "って怒鳴る", "って叫ぶ", "と怒鳴る", "って書いて", "という本", "って本", "ってドラマ", "って映画", "って曲"}
 
 func hasPrefixAt(r []rune, i int, p []rune) bool {
 	if i+len(p) > len(r) {
@@ -384,15 +583,43 @@ func (d *Detector) headsVerb(text string, sc *scratch, o occ) bool {
 	if pos < 0 {
 		return true
 	}
-	if !sc.tokSet {
-		sc.tokens = d.tok.Tokenize(text)
-		sc.tokSet = true
-	}
-	for _, t := range sc.tokens {
+	d.ensureTokens(text, sc)
+	for i, t := range sc.tokens {
 		if t.Start <= pos && pos < t.End {
 			p := t.POS()
-			return len(p) > 0 && p[0] == "動詞"
+			return len(p) > 0 && p[0] == "動詞" && !victimPassive(sc.tokens, i)
 		}
+	}
+	return false
+}
+
+// victimPassive reports whether the verb at i is a plain passive (蚊に
+// 刺された, 友達に殴られて): the writer or someone else suffered it, nobody
+// is threatened. A passive wished on the listener (殺されたいんか,
+// 殺されたくなかったら) stays a threat.
+func victimPassive(toks []tokenizer.Token, i int) bool {
+	if i+1 >= len(toks) {
+		return false
+	}
+	f := toks[i+1].Features()
+	if len(f) < 7 || f[0] != "動詞" || f[6] != "れる" && f[6] != "られる" {
+		return false
+	}
+	// Only a narrated passive (刺された, 殴られて) is a report; 刺されても,
+	// 刺されたら and 殺されたい speak of what may happen to the listener.
+	if i+2 >= len(toks) {
+		return false
+	}
+	next := toks[i+2].Surface
+	after := ""
+	if i+3 < len(toks) {
+		after = toks[i+3].Surface
+	}
+	switch next {
+	case "た":
+		return after != "ら"
+	case "て":
+		return after != "も"
 	}
 	return false
 }
@@ -450,6 +677,11 @@ func (d *Detector) fire(ru rule, sc *scratch) ([]occ, bool) {
 	first := sc.byCon[ru.concepts[0]]
 	if len(first) == 0 {
 		return nil, false
+	}
+	for _, u := range ru.unless {
+		if len(sc.byCon[u]) > 0 {
+			return nil, false
+		}
 	}
 	if len(ru.concepts) == 1 {
 		return first, true

@@ -17,9 +17,15 @@ var lexiconText string
 // concept is a named set of surface forms with the guards that decide
 // whether one occurrence counts.
 type concept struct {
-	name      string
-	verb      bool // confirm with kagome that the first kanji heads a verb
-	neg       bool // drop occurrences followed by a negation
+	name string
+	verb bool // confirm with kagome that the first kanji heads a verb
+	neg  bool // drop occurrences followed by a negation
+	// lemma concepts list base forms (潰す, 帰る) and are matched on kagome
+	// tokens, so one entry covers every conjugation and politeness level
+	// (潰した, 潰しますよ, 潰してやる); negverb ones only count when the verb
+	// is negated by the next auxiliary (帰らん, 動かへん, 切らせない).
+	lemma     bool
+	negverb   bool
 	after     [][]rune
 	before    [][]rune
 	notAfter  [][]rune
@@ -32,6 +38,10 @@ type rule struct {
 	weight   float64
 	concepts []int
 	window   int // 0: anywhere in the text
+	// unless vetoes the rule when any of these concepts occurs in the
+	// text: an inquiry (…できますか) or the writer's own apology
+	// (すみません) turns money words or repeated calls into ordinary talk.
+	unless []int
 }
 
 // lexicon is the compiled form of lexicon.txt plus any extra phrases.
@@ -43,6 +53,13 @@ type lexicon struct {
 	benign    int
 	simile    int
 	grievance int
+	lemmas    map[string][]int // folded base form → lemma concepts
+	imp       int              // IMPERATIVE_MORPH concept, -1 when absent
+	// morphNeeds lists, for every rule that uses a morphology concept,
+	// its other concepts: the text is tokenized for morphology only when
+	// all of one rule's surface concepts occur, which keeps most texts
+	// off kagome.
+	morphNeeds [][]int
 }
 
 func (l *lexicon) concept(name string) int {
@@ -63,7 +80,7 @@ func termRunes(s string) []rune {
 // lexicon.txt. It fails on an unknown directive, code or concept so that a
 // typo cannot silently disable a rule.
 func parseLexicon(text string) (*lexicon, error) {
-	l := &lexicon{byName: map[string]int{}, trie: newTrie()}
+	l := &lexicon{byName: map[string]int{}, trie: newTrie(), lemmas: map[string][]int{}, imp: -1}
 	var cur *concept
 	curID := -1
 	sc := bufio.NewScanner(strings.NewReader(text))
@@ -93,6 +110,10 @@ func parseLexicon(text string) (*lexicon, error) {
 					cur.verb = true
 				case "neg":
 					cur.neg = true
+				case "lemma":
+					cur.lemma = true
+				case "negverb":
+					cur.lemma, cur.negverb = true, true
 				default:
 					return nil, fail("unknown concept flag %q", f)
 				}
@@ -111,6 +132,11 @@ func parseLexicon(text string) (*lexicon, error) {
 				}
 				switch key {
 				case "terms:":
+					if cur.lemma {
+						k := string(r)
+						l.lemmas[k] = append(l.lemmas[k], curID)
+						continue
+					}
 					if len(r) == 1 && !unicode.Is(unicode.Han, r[0]) {
 						return nil, fail("term %q folds to one kana and would match everywhere", f)
 					}
@@ -139,6 +165,20 @@ func parseLexicon(text string) (*lexicon, error) {
 			}
 			r := rule{code: code, weight: w}
 			fs := fields[2:]
+			for k, f := range fs {
+				if f != "unless" {
+					continue
+				}
+				for _, name := range fs[k+1:] {
+					id, ok := l.byName[name]
+					if !ok {
+						return nil, fail("rule uses undefined concept %q", name)
+					}
+					r.unless = append(r.unless, id)
+				}
+				fs = fs[:k]
+				break
+			}
 			if n := len(fs); n >= 2 && fs[n-2] == "window" {
 				r.window, err = strconv.Atoi(fs[n-1])
 				if err != nil {
@@ -167,6 +207,23 @@ func parseLexicon(text string) (*lexicon, error) {
 		}
 	}
 	l.benign, l.simile, l.grievance = l.byName["BENIGN"], l.byName["SIMILE"], l.byName["GRIEVANCE"]
+	if id, ok := l.byName["IMPERATIVE_MORPH"]; ok {
+		l.imp = id
+	}
+	for _, r := range l.rules {
+		var need []int
+		morph := false
+		for _, c := range r.concepts {
+			if c == l.imp || l.concepts[c].lemma {
+				morph = true
+			} else {
+				need = append(need, c)
+			}
+		}
+		if morph {
+			l.morphNeeds = append(l.morphNeeds, need)
+		}
+	}
 	return l, nil
 }
 
