@@ -123,6 +123,9 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 	add(kasuhara.RoleDesk, tile{"home.desk.title", "home.desk.body", "", ""})
 	add(kasuhara.RoleAdmin, tile{"home.admin.title", "home.admin.body", "/admin/users", "home.admin.link"})
 	add(kasuhara.RoleAuditor, tile{"home.auditor.title", "home.auditor.body", "/admin/audit", "home.auditor.link"})
+	if p.Can(kasuhara.ActPolicyView) {
+		tiles = append(tiles, tile{"home.policy.title", "home.policy.body", "/policy", "home.policy.link"})
+	}
 	tiles = append(tiles, tile{"home.settings.title", "home.settings.body", "/settings", "home.settings.link"})
 	s.render(w, r, http.StatusOK, "home", map[string]any{"Tiles": tiles})
 }
