@@ -633,6 +633,7 @@ type hit struct {
 // score fires the rules and turns them into categories and a verdict.
 func (d *Detector) score(text string, sc *scratch) Result {
 	scores := map[kasuhara.BehaviourCode]float64{}
+	best := map[kasuhara.BehaviourCode]float64{}
 	spans := map[kasuhara.BehaviourCode][]occ{}
 	for _, ru := range d.lex.rules {
 		used, ok := d.fire(ru, sc)
@@ -641,7 +642,22 @@ func (d *Detector) score(text string, sc *scratch) Result {
 		}
 		s := scores[ru.code]
 		scores[ru.code] = 1 - (1-s)*(1-ru.weight)
+		best[ru.code] = max(best[ru.code], ru.weight)
 		spans[ru.code] = append(spans[ru.code], used...)
+	}
+	// A rough tone alone (an imperative, おい) is part of how a threat or a
+	// demand is said, not a second behaviour: a category that only weak
+	// cues support is dropped when another one has strong evidence.
+	strong := false
+	for _, w := range best {
+		strong = strong || w >= 0.75
+	}
+	if strong {
+		for c, w := range best {
+			if w < 0.6 {
+				delete(scores, c)
+			}
+		}
 	}
 	res := Result{Verdict: VerdictNone, Categories: []Category{}}
 	maxWeak := 0.0
