@@ -217,3 +217,33 @@ func TestLexicon_NeverReadsTheFrozenSplit(t *testing.T) {
 		}
 	}
 }
+
+func TestDetect_CoversConjugationsAndDialectNegationByMorphology(t *testing.T) {
+	d := testDetector(t)
+	for s, want := range map[string]kasuhara.BehaviourCode{
+		"お前の店潰しますよ":        kasuhara.Threat,
+		"会社ごとつぶしたるからな":     kasuhara.Threat,
+		"ここから一歩も動かへんで":     kasuhara.Restraint,
+		"納得するまで絶対離れんからな":   kasuhara.Restraint,
+		"あの担当さっさと辞めさせろ":    kasuhara.PersonalAttack,
+		"順番なんか関係ない、先に案内しろ": kasuhara.ExcessiveDemand,
+	} {
+		if r := d.Detect(s); !r.Has(want) {
+			t.Errorf("Detect(%q) = %v, want %s", s, codes(r), want)
+		}
+	}
+}
+
+func TestDetect_IgnoresVictimPassivesQuotedTitlesAndPoliteRequests(t *testing.T) {
+	d := testDetector(t)
+	for _, s := range []string{
+		"蚊に刺されたところがかゆいです", "弟が同級生に殴られて帰ってきました",
+		"『殺人者の記憶法』はありますか", "「クビ」という映画を探しています",
+		"帰らないといけないので急いでもらえますか", "今日は帰りません、延泊したいです",
+		"担当を替えていただけませんか", "上の者を出してもらえますか",
+	} {
+		if r := d.Detect(s); len(r.Categories) > 0 {
+			t.Errorf("Detect(%q) = %v, want none", s, codes(r))
+		}
+	}
+}
