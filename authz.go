@@ -20,6 +20,21 @@ const (
 	ActPolicyView       Action = "policy.view"    // the policy in effect: the staff handbook
 	ActPolicyHistory    Action = "policy.history" // every version with who published it
 	ActPolicyManage     Action = "policy.manage"  // import, edit, publish a version
+
+	// Cases. Reading a case takes case.read_all, or case.read_own for cases
+	// the user reported or is assigned to; both are checked in app.
+	ActCaseCreate      Action = "case.create"      // file a (quick) report
+	ActCaseReadOwn     Action = "case.read_own"    // cases one reported or is assigned
+	ActCaseReadAll     Action = "case.read_all"    // every case of the organization
+	ActCaseContribute  Action = "case.contribute"  // add contacts and attachments to a readable case
+	ActCaseHandle      Action = "case.handle"      // edit facts, assign, move through states, assess
+	ActCaseEscalate    Action = "case.escalate"    // escalate to an executive, the police, a lawyer
+	ActCaseExport      Action = "case.export"      // CSV export (personal data only with customer.view)
+	ActCustomerLookup  Action = "customer.lookup"  // front-line lookup: restricted or not, what to say
+	ActCustomerView    Action = "customer.view"    // the registry, contact history, restriction details
+	ActCustomerManage  Action = "customer.manage"  // create and edit customers, record contacts
+	ActRestrictionSet  Action = "restriction.set"  // impose or lift; the policy may narrow the roles further
+	ActNotificationOwn Action = "notification.own" // one's own notifications
 )
 
 // permissions is the role × action table. Auditors read; only admins change
@@ -37,6 +52,18 @@ var permissions = map[Action][]Role{
 	ActPolicyView:       Roles,
 	ActPolicyHistory:    {RoleAdmin, RoleAuditor, RoleExecutive},
 	ActPolicyManage:     {RoleAdmin},
+	ActCaseCreate:       {RoleStaff, RoleSupervisor, RoleExecutive, RoleDesk, RoleAdmin},
+	ActCaseReadOwn:      Roles,
+	ActCaseReadAll:      {RoleSupervisor, RoleExecutive, RoleAuditor},
+	ActCaseContribute:   {RoleStaff, RoleSupervisor, RoleExecutive, RoleDesk, RoleAdmin},
+	ActCaseHandle:       {RoleSupervisor, RoleExecutive},
+	ActCaseEscalate:     {RoleSupervisor, RoleExecutive},
+	ActCaseExport:       {RoleSupervisor, RoleExecutive, RoleAuditor, RoleAdmin},
+	ActCustomerLookup:   Roles,
+	ActCustomerView:     {RoleSupervisor, RoleExecutive, RoleAuditor},
+	ActCustomerManage:   {RoleSupervisor, RoleExecutive},
+	ActRestrictionSet:   {RoleSupervisor, RoleExecutive, RoleAdmin},
+	ActNotificationOwn:  Roles,
 }
 
 // Actions lists every action, for the matrix test and the documentation.

@@ -21,6 +21,18 @@ var want = map[kasuhara.Action]map[kasuhara.Role]bool{
 	kasuhara.ActPolicyView:       all(),
 	kasuhara.ActPolicyHistory:    only(kasuhara.RoleAdmin, kasuhara.RoleAuditor, kasuhara.RoleExecutive),
 	kasuhara.ActPolicyManage:     only(kasuhara.RoleAdmin),
+	kasuhara.ActCaseCreate:       only(kasuhara.RoleStaff, kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleDesk, kasuhara.RoleAdmin),
+	kasuhara.ActCaseReadOwn:      all(),
+	kasuhara.ActCaseReadAll:      only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAuditor),
+	kasuhara.ActCaseContribute:   only(kasuhara.RoleStaff, kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleDesk, kasuhara.RoleAdmin),
+	kasuhara.ActCaseHandle:       only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
+	kasuhara.ActCaseEscalate:     only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
+	kasuhara.ActCaseExport:       only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAuditor, kasuhara.RoleAdmin),
+	kasuhara.ActCustomerLookup:   all(),
+	kasuhara.ActCustomerView:     only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAuditor),
+	kasuhara.ActCustomerManage:   only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
+	kasuhara.ActRestrictionSet:   only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAdmin),
+	kasuhara.ActNotificationOwn:  all(),
 }
 
 func all() map[kasuhara.Role]bool { return only(kasuhara.Roles...) }

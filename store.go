@@ -9,6 +9,8 @@ type Store interface {
 	AuthService
 	AuditService
 	PolicyService
+	CustomerService
+	CaseService
 	// Atomic runs fn with a Store bound to one transaction; everything fn
 	// writes is committed together when it returns nil, or not at all.
 	Atomic(ctx context.Context, fn func(tx Store) error) error

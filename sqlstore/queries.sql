@@ -147,3 +147,133 @@ FROM policy_versions WHERE org_id = $1 ORDER BY version DESC;
 SELECT id, org_id, version, doc_id, title, kind, source, digest, effective_from, approved_by, note, published_by, published_by_name, published_at
 FROM policy_versions WHERE org_id = $1 AND effective_from <= $2
 ORDER BY effective_from DESC, version DESC LIMIT 1;
+
+-- Customers (003). The *_norm columns are computed in Go.
+
+-- name: customer-insert
+INSERT INTO customers (org_id, name, kana, phone, email, member_no, address, note,
+    name_norm, kana_norm, phone_norm, email_norm, member_norm, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id;
+
+-- name: customer-update
+UPDATE customers SET name = $3, kana = $4, phone = $5, email = $6, member_no = $7, address = $8, note = $9,
+    name_norm = $10, kana_norm = $11, phone_norm = $12, email_norm = $13, member_norm = $14, updated_at = $15
+WHERE org_id = $1 AND id = $2;
+
+-- name: customer-set-repeat
+UPDATE customers SET repeat_flag = $3, repeat_reason = $4, repeat_at = $5, updated_at = $6 WHERE org_id = $1 AND id = $2;
+
+-- name: customer-by-id
+SELECT id, org_id, name, kana, phone, email, member_no, address, note, repeat_flag, repeat_reason, repeat_at, created_at, updated_at
+FROM customers WHERE org_id = $1 AND id = $2;
+
+-- name: customer-by-phone
+SELECT id, org_id, name, kana, phone, email, member_no, address, note, repeat_flag, repeat_reason, repeat_at, created_at, updated_at
+FROM customers WHERE org_id = $1 AND phone_norm = $2 AND phone_norm <> '' ORDER BY id LIMIT 20;
+
+-- name: customer-by-email
+SELECT id, org_id, name, kana, phone, email, member_no, address, note, repeat_flag, repeat_reason, repeat_at, created_at, updated_at
+FROM customers WHERE org_id = $1 AND email_norm = $2 AND email_norm <> '' ORDER BY id LIMIT 20;
+
+-- name: customer-by-member
+SELECT id, org_id, name, kana, phone, email, member_no, address, note, repeat_flag, repeat_reason, repeat_at, created_at, updated_at
+FROM customers WHERE org_id = $1 AND member_norm = $2 AND member_norm <> '' ORDER BY id LIMIT 20;
+
+-- name: customer-case-activity
+SELECT COUNT(*), COUNT(DISTINCT department_id) FROM cases WHERE customer_id = $1 AND occurred_at >= $2;
+
+-- name: customer-contact-activity
+SELECT COUNT(*), COUNT(DISTINCT department_id) FROM contacts WHERE customer_id = $1 AND at >= $2;
+
+-- name: customer-departments
+SELECT COUNT(*) FROM (
+    SELECT department_id FROM cases WHERE customer_id = $1 AND occurred_at >= $2 AND department_id IS NOT NULL
+    UNION
+    SELECT department_id FROM contacts WHERE customer_id = $1 AND at >= $2 AND department_id IS NOT NULL
+) d;
+
+-- name: contact-insert
+INSERT INTO contacts (org_id, case_id, customer_id, department_id, channel, at, minutes, staff_count, staff_names, summary, recorded_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id;
+
+-- name: contacts-of-case
+SELECT id, org_id, case_id, customer_id, department_id, channel, at, minutes, staff_count, staff_names, summary, recorded_by, created_at
+FROM contacts WHERE org_id = $1 AND case_id = $2 ORDER BY at, id;
+
+-- name: contacts-of-customer
+SELECT id, org_id, case_id, customer_id, department_id, channel, at, minutes, staff_count, staff_names, summary, recorded_by, created_at
+FROM contacts WHERE org_id = $1 AND customer_id = $2 ORDER BY at, id;
+
+-- name: restriction-insert
+INSERT INTO restrictions (org_id, customer_id, case_id, kind, channels, sanction_id, sanction_text, reason, approver_id, approver_name, approver_role,
+    start_at, end_at, review_at, lift_reason, policy_version_id, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '', $15, $16) RETURNING id;
+
+-- name: restriction-lift
+UPDATE restrictions SET lifted_at = $3, lifted_by = $4, lift_reason = $5 WHERE org_id = $1 AND id = $2 AND lifted_at IS NULL;
+
+-- name: restriction-by-id
+SELECT id, org_id, customer_id, case_id, kind, channels, sanction_id, sanction_text, reason, approver_id, approver_name, approver_role,
+    start_at, end_at, review_at, lifted_at, lifted_by, lift_reason, policy_version_id, created_at
+FROM restrictions WHERE org_id = $1 AND id = $2;
+
+-- name: restrictions-of-customer
+SELECT id, org_id, customer_id, case_id, kind, channels, sanction_id, sanction_text, reason, approver_id, approver_name, approver_role,
+    start_at, end_at, review_at, lifted_at, lifted_by, lift_reason, policy_version_id, created_at
+FROM restrictions WHERE org_id = $1 AND customer_id = $2 ORDER BY id DESC;
+
+-- Cases (003). The list is built in Go (cases.go) from its filters.
+
+-- name: case-insert
+INSERT INTO cases (org_id, state, channel, occurred_at, place, department_id, customer_id, customer_known, demand, narrative,
+    types, codes, staff_involved, staff_count, staff_injured, wants_to_talk, staff_condition, recorded, recording_consent, urgent,
+    reporter_id, assignee_id, due_at, policy_version_id, demand_validity, demand_assessment, means_appropriate, assessed_by,
+    assessed_by_name, assessed_at, harassment, judgement, response, escalation, police_at, report_filed, reopen_reason, closed_at,
+    created_at, updated_at, revision, search_norm)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,
+    $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $39, 1, $40) RETURNING id;
+
+-- name: case-update
+UPDATE cases SET state = $3, channel = $4, occurred_at = $5, place = $6, department_id = $7, customer_id = $8, customer_known = $9,
+    demand = $10, narrative = $11, types = $12, codes = $13, staff_involved = $14, staff_count = $15, staff_injured = $16,
+    wants_to_talk = $17, staff_condition = $18, recorded = $19, recording_consent = $20, urgent = $21, assignee_id = $22,
+    due_at = $23, demand_validity = $24, demand_assessment = $25, means_appropriate = $26, assessed_by = $27,
+    assessed_by_name = $28, assessed_at = $29, harassment = $30, judgement = $31, response = $32, escalation = $33,
+    police_at = $34, report_filed = $35, reopen_reason = $36, closed_at = $37, updated_at = $38, revision = revision + 1,
+    search_norm = $39
+WHERE org_id = $1 AND id = $2 AND revision = $40;
+
+-- name: case-types-delete
+DELETE FROM case_types WHERE case_id = $1;
+
+-- name: case-type-insert
+INSERT INTO case_types (case_id, org_id, type_id) VALUES ($1, $2, $3);
+
+-- name: case-event-insert
+INSERT INTO case_events (case_id, kind, from_state, to_state, actor_id, actor, note, detail, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id;
+
+-- name: case-events
+SELECT id, case_id, kind, from_state, to_state, actor_id, actor, note, detail, at FROM case_events WHERE case_id = $1 ORDER BY id;
+
+-- name: attachment-insert
+INSERT INTO attachments (org_id, case_id, name, content_type, size, sha256, supersedes, note, uploaded_by, created_at, data)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id;
+
+-- name: attachment-by-id
+SELECT id, org_id, case_id, name, content_type, size, sha256, supersedes, note, uploaded_by, created_at, data
+FROM attachments WHERE case_id = $1 AND id = $2;
+
+-- name: attachments-of-case
+SELECT id, org_id, case_id, name, content_type, size, sha256, supersedes, note, uploaded_by, created_at
+FROM attachments WHERE case_id = $1 ORDER BY id;
+
+-- name: notification-insert
+INSERT INTO notifications (org_id, kind, case_id, recipient_id, urgent, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id;
+
+-- name: notifications-of-case
+SELECT id, org_id, kind, case_id, recipient_id, urgent, created_at, delivered_at FROM notifications WHERE case_id = $1 ORDER BY id DESC;
+
+-- name: notifications-of-recipient
+SELECT id, org_id, kind, case_id, recipient_id, urgent, created_at, delivered_at FROM notifications WHERE recipient_id = $1 ORDER BY id DESC LIMIT 200;
+
