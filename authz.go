@@ -20,6 +20,9 @@ const (
 	ActPolicyView       Action = "policy.view"    // the policy in effect: the staff handbook
 	ActPolicyHistory    Action = "policy.history" // every version with who published it
 	ActPolicyManage     Action = "policy.manage"  // import, edit, publish a version
+	ActDetectUse        Action = "detect.use"     // run the harassment detector on texts
+	ActCallAssist       Action = "call.assist"    // open a live call, post its utterances, confirm a stage, end it
+	ActCallMonitor      Action = "call.monitor"   // watch ongoing calls and their alerts, confirm a stage, end a call
 
 	// Cases. Reading a case takes case.read_all, or case.read_own for cases
 	// the user reported or is assigned to; both are checked in app.
@@ -64,6 +67,10 @@ var permissions = map[Action][]Role{
 	ActCustomerManage:   {RoleSupervisor, RoleExecutive},
 	ActRestrictionSet:   {RoleSupervisor, RoleExecutive, RoleAdmin},
 	ActNotificationOwn:  Roles,
+	ActDetectUse:        Roles,
+	// The phone system's token belongs to a staff or supervisor account.
+	ActCallAssist:  {RoleStaff, RoleSupervisor},
+	ActCallMonitor: {RoleSupervisor, RoleExecutive},
 }
 
 // Actions lists every action, for the matrix test and the documentation.

@@ -33,6 +33,9 @@ var want = map[kasuhara.Action]map[kasuhara.Role]bool{
 	kasuhara.ActCustomerManage:   only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
 	kasuhara.ActRestrictionSet:   only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAdmin),
 	kasuhara.ActNotificationOwn:  all(),
+	kasuhara.ActDetectUse:        all(),
+	kasuhara.ActCallAssist:       only(kasuhara.RoleStaff, kasuhara.RoleSupervisor),
+	kasuhara.ActCallMonitor:      only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
 }
 
 func all() map[kasuhara.Role]bool { return only(kasuhara.Roles...) }

@@ -9,6 +9,7 @@ type Store interface {
 	AuthService
 	AuditService
 	PolicyService
+	CallService
 	CustomerService
 	CaseService
 	// Atomic runs fn with a Store bound to one transaction; everything fn

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kasuhara/kasuhara"
@@ -31,6 +32,16 @@ type App struct {
 	MaxAccountFailures int
 	MaxAddressFailures int
 	FailureWindow      time.Duration
+
+	// CallerCheck, when set, replaces the customer registry's lookup of a
+	// live call's caller (restrictedCaller).
+	CallerCheck CallerCheck
+	// CallEnded, when set, is called inside the transaction that ends a
+	// call with alerts, with what a draft case needs; an error ends nothing.
+	CallEnded func(ctx context.Context, tx kasuhara.Store, d *CallDraft) error
+
+	callsOnce  sync.Once
+	callEngine *callEngine
 }
 
 // New returns an App with the default limits.

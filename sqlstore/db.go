@@ -48,6 +48,8 @@ type DB struct {
 	writePool   *sql.DB
 	inTx        bool
 	queries     map[string]string
+	// url is the PostgreSQL URL, for the dedicated LISTEN connection.
+	url string
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -88,6 +90,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		p.SetMaxIdleConns(20)
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.readPool, db.writePool = p, p
+		db.url = databaseURL
 	default:
 		return nil, fmt.Errorf("database URL %q: want postgres://… or sqlite:PATH (or none for the embedded SQLite file)", redactURL(databaseURL))
 	}

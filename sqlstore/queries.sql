@@ -148,6 +148,52 @@ SELECT id, org_id, version, doc_id, title, kind, source, digest, effective_from,
 FROM policy_versions WHERE org_id = $1 AND effective_from <= $2
 ORDER BY effective_from DESC, version DESC LIMIT 1;
 
+-- Live calls (calls.go). Counts come from the utterances themselves, so the
+-- hot path only ever inserts.
+
+-- name: call-insert
+INSERT INTO calls (org_id, channel, caller_number, staff_id, staff_name, opened_by, policy_version_id, started_at, stage, restricted, restricted_reason, needs_case)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10, FALSE) RETURNING id;
+
+-- name: call-by-id
+SELECT c.id, c.org_id, c.channel, c.caller_number, c.staff_id, c.staff_name, c.opened_by, c.policy_version_id, c.started_at, c.ended_at,
+       c.stage, c.restricted, c.restricted_reason, c.needs_case,
+       (SELECT COUNT(*) FROM call_utterances u WHERE u.call_id = c.id),
+       (SELECT COUNT(*) FROM call_utterances u WHERE u.call_id = c.id AND u.flagged)
+FROM calls c WHERE c.id = $1;
+
+-- name: call-list
+-- $2: 1 ongoing only, 0 ended only, -1 both; $3: 1 needing a case only, -1 any.
+SELECT c.id, c.org_id, c.channel, c.caller_number, c.staff_id, c.staff_name, c.opened_by, c.policy_version_id, c.started_at, c.ended_at,
+       c.stage, c.restricted, c.restricted_reason, c.needs_case,
+       (SELECT COUNT(*) FROM call_utterances u WHERE u.call_id = c.id),
+       (SELECT COUNT(*) FROM call_utterances u WHERE u.call_id = c.id AND u.flagged)
+FROM calls c
+WHERE c.org_id = $1
+  AND ($2 = -1 OR ($2 = 1 AND c.ended_at IS NULL) OR ($2 = 0 AND c.ended_at IS NOT NULL))
+  AND ($3 = -1 OR c.needs_case = ($3 = 1))
+ORDER BY c.id DESC LIMIT $4;
+
+-- name: call-set-stage
+UPDATE calls SET stage = $2 WHERE id = $1;
+
+-- name: call-end
+UPDATE calls SET ended_at = $2, needs_case = $3 WHERE id = $1 AND ended_at IS NULL;
+
+-- name: utterance-insert
+-- One row; InsertUtterances repeats the VALUES tuple for a batch.
+INSERT INTO call_utterances (call_id, seq, speaker, text, at, verdict, categories, alerts, flagged)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (call_id, seq) DO NOTHING RETURNING call_id, seq;
+
+-- name: utterance-list
+SELECT call_id, seq, speaker, text, at, verdict, categories, alerts FROM call_utterances
+WHERE call_id = $1 AND seq > $2 ORDER BY seq;
+
+-- name: utterance-by-seq
+SELECT call_id, seq, speaker, text, at, verdict, categories, alerts FROM call_utterances
+WHERE call_id = $1 AND seq = $2;
+
 -- Customers (003). The *_norm columns are computed in Go.
 
 -- name: customer-insert
@@ -277,3 +323,6 @@ SELECT id, org_id, kind, case_id, recipient_id, urgent, created_at, delivered_at
 -- name: notifications-of-recipient
 SELECT id, org_id, kind, case_id, recipient_id, urgent, created_at, delivered_at FROM notifications WHERE recipient_id = $1 ORDER BY id DESC LIMIT 200;
 
+-- name: utterance-flagged
+SELECT call_id, seq, speaker, text, at, verdict, categories, alerts FROM call_utterances
+WHERE call_id = $1 AND flagged ORDER BY seq DESC LIMIT $2;
