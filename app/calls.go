@@ -424,12 +424,12 @@ func (a *App) EndCall(ctx context.Context, p *kasuhara.Principal, id int64) (*ka
 // policy version it ran under, the whole transcript, the flagged
 // utterances, and the behaviour codes and alerts found.
 type CallDraft struct {
-	Call            *kasuhara.Call
-	PolicyVersionID *int64
-	Transcript      []*kasuhara.Utterance
-	Flagged         []*kasuhara.Utterance
-	Codes           []kasuhara.BehaviourCode
-	Alerts          []kasuhara.CallAlert
+	Call            *kasuhara.Call           `json:"call"`
+	PolicyVersionID *int64                   `json:"policy_version_id,omitempty"`
+	Transcript      []*kasuhara.Utterance    `json:"transcript"`
+	Flagged         []*kasuhara.Utterance    `json:"flagged"`
+	Codes           []kasuhara.BehaviourCode `json:"codes"`
+	Alerts          []kasuhara.CallAlert     `json:"alerts"`
 }
 
 // CallDraft returns the draft-case data of call id for a supervisor

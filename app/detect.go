@@ -125,7 +125,7 @@ func toCategories(r detect.Result, pi *policyInfo) []kasuhara.UtteranceCategory 
 
 // Detection is the result for one text of DetectTexts.
 type Detection struct {
-	Verdict    string                        `json:"verdict"`
+	Verdict    string                       `json:"verdict"`
 	Categories []kasuhara.UtteranceCategory `json:"categories"`
 }
 

@@ -86,6 +86,11 @@ func demoPolicy(spec orgSpec) ([]byte, error) {
 			return nil, fmt.Errorf("preset %s has no %s", policyPreset, key)
 		}
 	}
+	if spec.slug == "demo-call" {
+		if err := callCenterPolicy(doc.Content[0]); err != nil {
+			return nil, err
+		}
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

@@ -39,6 +39,7 @@ func newEnvOn(t *testing.T, db *sqlstore.DB) *env {
 	if _, err := demo.Load(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(a.Close) // runs after ts.Close: the live-call engine outlives the requests
 	srv := web.NewServer(a, quietLogger(), db)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

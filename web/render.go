@@ -109,6 +109,7 @@ func navFor(p *kasuhara.Principal, current string) []navItem {
 	}{
 		{"/", "nav.home", kasuhara.ActHomeView},
 		{"/policy", "policyweb.nav.handbook", kasuhara.ActPolicyView},
+		{"/calls/live", "calls.nav.live", kasuhara.ActCallMonitor},
 		{"/admin/users", "nav.users", kasuhara.ActUserList},
 		{"/admin/departments", "nav.departments", kasuhara.ActDepartmentManage},
 		{"/admin/audit", "nav.audit", kasuhara.ActAuditView},

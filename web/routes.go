@@ -65,6 +65,9 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/admin/policy/preview", signedIn, s.policyPreviewSubmit},
 		{"POST", "/admin/policy/publish", signedIn, s.policyPublishSubmit},
 
+		// Live calls: the supervisors' board.
+		{"GET", "/calls/live", signedIn, s.liveCallsPage},
+
 		// API v1.
 		{"GET", "/api/v1/me", signedIn, s.apiMe},
 		{"GET", "/api/v1/users", signedIn, s.apiUsers},
@@ -86,6 +89,17 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/api/v1/policy/lint", signedIn, s.apiPolicyLint},
 		{"GET", "/api/v1/policy/presets", signedIn, s.apiPolicyPresets},
 		{"GET", "/api/v1/policy/presets/{name}", signedIn, s.apiPolicyPreset},
+
+		// Detection and live call assist.
+		{"POST", "/api/v1/detect", signedIn, s.apiDetect},
+		{"GET", "/api/v1/calls", signedIn, s.apiLiveCalls},
+		{"POST", "/api/v1/calls", signedIn, s.apiCallOpen},
+		{"GET", "/api/v1/calls/events", signedIn, s.apiCallEvents},
+		{"GET", "/api/v1/calls/{id}", signedIn, s.apiCall},
+		{"GET", "/api/v1/calls/{id}/draft", signedIn, s.apiCallDraft},
+		{"POST", "/api/v1/calls/{id}/utterances", signedIn, s.apiUtterance},
+		{"POST", "/api/v1/calls/{id}/stage", signedIn, s.apiCallStage},
+		{"POST", "/api/v1/calls/{id}/end", signedIn, s.apiCallEnd},
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
