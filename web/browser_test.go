@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,17 @@ func browser(t *testing.T) context.Context {
 		}
 		t.Skip("chromium not installed; scripts/test installs it")
 	}
+	// Chromium may still be writing its profile while the test ends, so the
+	// directory is removed best-effort after the browser is cancelled rather
+	// than by t.TempDir, which fails the test when removal races.
+	profile, err := os.MkdirTemp("", "kasuhara-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		time.Sleep(100 * time.Millisecond)
+		os.RemoveAll(profile)
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -33,7 +45,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -64,9 +76,7 @@ func TestBrowser_LoginHomeAndAdminPage(t *testing.T) {
 		chromedp.Navigate(e.ts.URL+"/admin/users"), // redirected to the login page
 		chromedp.WaitVisible(`#email`, chromedp.ByQuery),
 		chromedp.FullScreenshot(&loginShot, 100),
-		chromedp.SendKeys(`#email`, "admin@demo.example.jp", chromedp.ByQuery),
-		chromedp.SendKeys(`#password`, demo.Password, chromedp.ByQuery),
-		chromedp.Submit(`#password`, chromedp.ByQuery),
+		browserLogin("", "admin@demo.example.jp"),
 		// The login returns to the page first asked for.
 		chromedp.WaitVisible(`table`, chromedp.ByQuery),
 		chromedp.Text(`main`, &usersText, chromedp.ByQuery),
@@ -76,8 +86,7 @@ func TestBrowser_LoginHomeAndAdminPage(t *testing.T) {
 		chromedp.Text(`h1`, &homeH1, chromedp.ByQuery),
 		// Switch to English with the header's form; the choice sticks to the user.
 		chromedp.SetValue(`#lang-select`, "en", chromedp.ByQuery),
-		chromedp.Submit(`#lang-select`, chromedp.ByQuery),
-		chromedp.WaitVisible(`h1`, chromedp.ByQuery),
+		submitAndWait(`#lang-select`),
 		chromedp.AttributeValue(`html`, "lang", &lang, nil, chromedp.ByQuery),
 	)
 	if err != nil {
@@ -116,4 +125,71 @@ func TestBrowser_LoginPageFitsAPhone(t *testing.T) {
 	if scrollWidth > clientWidth {
 		t.Errorf("login page scrolls sideways on a phone: %d > %d", scrollWidth, clientWidth)
 	}
+}
+
+func TestBrowser_PolicyEditorShowsLintErrorsByLine(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	ctx := browser(t)
+	var source, problems, publicTitle string
+	var shot []byte
+	err := chromedp.Run(ctx,
+		browserLogin(e.ts.URL+"/login", "admin@demo.example.jp"),
+		chromedp.Navigate(e.ts.URL+"/admin/policy/edit?from=preset:mhlw-2022"),
+		chromedp.WaitVisible(`#source`, chromedp.ByQuery),
+		chromedp.Value(`#source`, &source, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(source, "\n")
+	if err := chromedp.Run(ctx, chromedp.SetValue(`#source`, source+"\nunknown_section: true\n", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	// RunResponse waits for the navigation the click starts; a query sent
+	// during it could land in the page being unloaded and wait forever.
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(`form.stack button:not(.primary)`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.WaitVisible(`.lint-list`, chromedp.ByQuery),
+		chromedp.Text(`.lint-list`, &problems, chromedp.ByQuery),
+		chromedp.FullScreenshot(&shot, 100),
+		chromedp.Navigate(e.ts.URL+"/p/demo/policy"),
+		chromedp.WaitVisible(`h1`, chromedp.ByQuery),
+		chromedp.Text(`h1`, &publicTitle, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(artifact(t, "browser-policy-lint.png"), shot, 0o644)
+	if !strings.Contains(problems, "unknown_section") || !strings.Contains(problems, fmt.Sprint(lines+2)) {
+		t.Errorf("lint list does not name the unknown key on line %d:\n%s", lines+2, problems)
+	}
+	if publicTitle == "" {
+		t.Error("public policy page has no title")
+	}
+}
+
+// submitAndWait submits the form of sel and returns once the next page has
+// loaded. Waiting for an element instead can match the page being left.
+func submitAndWait(sel string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := chromedp.RunResponse(ctx, chromedp.Submit(sel, chromedp.ByQuery))
+		return err
+	})
+}
+
+// browserLogin signs in through the login form (at loginURL, or the page
+// already shown when empty) and waits for the page after it.
+func browserLogin(loginURL, email string) chromedp.Action {
+	var steps chromedp.Tasks
+	if loginURL != "" {
+		steps = append(steps, chromedp.Navigate(loginURL))
+	}
+	return append(steps,
+		chromedp.WaitVisible(`#email`, chromedp.ByQuery),
+		chromedp.SendKeys(`#email`, email, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, demo.Password, chromedp.ByQuery),
+		submitAndWait(`#password`),
+	)
 }
