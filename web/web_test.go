@@ -473,3 +473,16 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestLogin_ThrottledPerAddressAcrossAccounts(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	e.app.MaxAddressFailures = 3
+	for _, email := range []string{"a@x.jp", "b@x.jp", "c@x.jp"} {
+		if res := e.client().login(email, "guess-123456"); res.status != http.StatusUnauthorized {
+			t.Fatalf("%s: %d", email, res.status)
+		}
+	}
+	if res := e.client().login("staff@demo.example.jp", demo.Password); res.status != http.StatusTooManyRequests {
+		t.Errorf("after 3 failures from one address, a valid login: %d, want 429", res.status)
+	}
+}
