@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -103,17 +104,22 @@ func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, u)
 }
 
-func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	var u *kasuhara.User
-	if err == nil {
-		u, err = s.App.User(r.Context(), principalFrom(r), id)
+// apiGetByID serves GET …/{id}: it parses the ID, fetches the entity as the
+// caller (the app layer authorizes and audits the read) and answers JSON.
+func apiGetByID[T any](s *Server, fetch func(context.Context, *kasuhara.Principal, int64) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		v, err := fetch(r.Context(), principalFrom(r), id)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
 	}
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
 }
 
 // userUpdateRequest: absent fields stay as they are; "department_id": null

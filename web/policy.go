@@ -490,19 +490,6 @@ func (s *Server) apiPolicyPublish(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, v)
 }
 
-func (s *Server) apiPolicyVersion(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	var v *kasuhara.PolicyVersion
-	if err == nil {
-		v, err = s.App.PolicyVersion(r.Context(), principalFrom(r), id)
-	}
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
-}
-
 // apiPolicyInEffect returns the version in effect at ?at= (RFC 3339; now by
 // default): the version a case occurring then is judged under.
 func (s *Server) apiPolicyInEffect(w http.ResponseWriter, r *http.Request) {
