@@ -200,6 +200,31 @@ func (s *Server) userSignOutSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
 
+// userPasswordResetSubmit gives a user a new generated password, shown once
+// to the administrator to hand over.
+func (s *Server) userPasswordResetSubmit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var pw string
+	if err == nil {
+		pw, err = s.App.ResetPassword(r.Context(), principalFrom(r), id, "")
+	}
+	var u *kasuhara.User
+	if err == nil {
+		u, err = s.App.Store.FindUserByID(r.Context(), id)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	p := principalFrom(r)
+	depts, err := s.App.ListDepartments(r.Context(), p, u.OrgID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "user", map[string]any{"User": u, "OrgID": u.OrgID, "Departments": depts, "Roles": kasuhara.Roles, "NewPassword": pw})
+}
+
 func (s *Server) departmentsPage(w http.ResponseWriter, r *http.Request) {
 	s.showDepartments(w, r, http.StatusOK, "")
 }

@@ -48,6 +48,7 @@ func (s *Server) buildRoutes() http.Handler {
 		{"GET", "/admin/users/{id}", signedIn, s.userPage},
 		{"POST", "/admin/users/{id}", signedIn, s.userUpdateSubmit},
 		{"POST", "/admin/users/{id}/sign-out", signedIn, s.userSignOutSubmit},
+		{"POST", "/admin/users/{id}/password-reset", signedIn, s.userPasswordResetSubmit},
 		{"GET", "/admin/departments", signedIn, s.departmentsPage},
 		{"POST", "/admin/departments", signedIn, s.departmentCreateSubmit},
 		{"POST", "/admin/departments/{id}", signedIn, s.departmentRenameSubmit},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -484,5 +485,31 @@ func TestLogin_ThrottledPerAddressAcrossAccounts(t *testing.T) {
 	}
 	if res := e.client().login("staff@demo.example.jp", demo.Password); res.status != http.StatusTooManyRequests {
 		t.Errorf("after 3 failures from one address, a valid login: %d, want 429", res.status)
+	}
+}
+
+func TestAdmin_PasswordResetIssuesAWorkingPasswordOnce(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	staff := e.loggedIn("shinjuku-staff@demo.example.jp")
+	u, _ := e.db.FindUserByEmail(context.Background(), "shinjuku-staff@demo.example.jp")
+	path := fmt.Sprintf("/admin/users/%d/password-reset", u.ID)
+	if res := e.loggedIn("shinjuku-lead@demo.example.jp").postForm(path, url.Values{}); res.status != http.StatusForbidden {
+		t.Errorf("supervisor: %d, want 403", res.status)
+	}
+	admin := e.loggedIn("retail-admin@demo.example.jp")
+	callStaff, _ := e.db.FindUserByEmail(context.Background(), "call-staff@demo.example.jp")
+	if res := admin.postForm(fmt.Sprintf("/admin/users/%d/password-reset", callStaff.ID), url.Values{}); res.status != http.StatusNotFound {
+		t.Errorf("admin of a sister company: %d, want 404", res.status)
+	}
+	res := admin.postForm(path, url.Values{})
+	m := regexp.MustCompile(`<code class="secret">([^<]+)</code>`).FindStringSubmatch(res.body)
+	if res.status != 200 || m == nil {
+		t.Fatalf("reset: %d", res.status)
+	}
+	if res := staff.get("/"); res.status != http.StatusSeeOther {
+		t.Errorf("old session survives a reset: %d", res.status)
+	}
+	if res := e.client().login("shinjuku-staff@demo.example.jp", m[1]); res.status != http.StatusSeeOther {
+		t.Errorf("new password does not work: %d", res.status)
 	}
 }

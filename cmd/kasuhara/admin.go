@@ -15,6 +15,7 @@ import (
 func init() {
 	register(&command{name: "migrate", summary: "apply database migrations", run: runMigrate})
 	register(&command{name: "user create", summary: "create a user", run: runUserCreate})
+	register(&command{name: "user password", summary: "set a new password for a user (a lost administrator password)", run: runUserPassword})
 	register(&command{name: "token create", summary: "create an API token for a user", run: runTokenCreate})
 	register(&command{name: "audit verify", summary: "verify the audit trail's hash chain", run: runAuditVerify})
 }
@@ -88,6 +89,39 @@ func runUserCreate(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Created user %d %s in %s with roles %s.\n", u.ID, u.Email, o.Slug, *roles)
 	if generated {
 		fmt.Fprintf(e.stdout, "Password (shown once): %s\n", pw)
+	}
+	return nil
+}
+
+func runUserPassword(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "user password", "Set a new password for a user and sign them out everywhere. The password is read from $KASUHARA_PASSWORD, or generated and printed once.", "")
+	var c config
+	c.bind(fs, e, "data-dir", "database-url")
+	email := fs.String("email", "", "the user's email address (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("missing -email")
+	}
+	a, db, err := c.openApp(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.FindUserByEmail(ctx, *email)
+	if err != nil {
+		return fmt.Errorf("user %q: %w", *email, cliError(err))
+	}
+	given := e.getenv("KASUHARA_PASSWORD")
+	pw, err := a.ResetPassword(ctx, nil, u.ID, given)
+	if err != nil {
+		return cliError(err)
+	}
+	if given == "" {
+		fmt.Fprintf(e.stdout, "New password for %s (shown once): %s\n", u.Email, pw)
+	} else {
+		fmt.Fprintf(e.stdout, "Password of %s changed; all their sessions ended.\n", u.Email)
 	}
 	return nil
 }

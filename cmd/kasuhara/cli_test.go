@@ -114,6 +114,17 @@ func TestUserTokenAndAuditVerify_DetectTampering(t *testing.T) {
 			if _, _, err := cli(t, vars, "user", "create", "-email", "nurse@clinic.example.jp", "-name", "x", "-org", "clinic"); err == nil {
 				t.Error("duplicate email accepted")
 			}
+			out, _, err = cli(t, vars, "user", "password", "-email", "nurse@clinic.example.jp")
+			if err != nil || !strings.Contains(out, "New password for nurse@clinic.example.jp (shown once):") {
+				t.Errorf("user password: %v %q", err, out)
+			}
+			withPW := map[string]string{"KASUHARA_PASSWORD": "short"}
+			for k, v := range vars {
+				withPW[k] = v
+			}
+			if _, _, err := cli(t, withPW, "user", "password", "-email", "nurse@clinic.example.jp"); err == nil || !strings.Contains(err.Error(), "password") {
+				t.Errorf("short password accepted: %v", err)
+			}
 			token, _, err := cli(t, vars, "token", "create", "-email", "nurse@clinic.example.jp")
 			if err != nil || !strings.HasPrefix(token, "ksh_") {
 				t.Fatalf("token create: %v %q", err, token)
