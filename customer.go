@@ -81,6 +81,10 @@ func (c *Customer) Validate() error {
 	return nil
 }
 
+// ValidateText checks an optional free-text field like validateText; for
+// fields outside the domain types (a police station, a file name).
+func ValidateText(field, v string, max int) error { return validateText(field, v, max) }
+
 // validateText checks an optional free-text field: valid UTF-8, no control
 // characters other than line breaks and tabs, at most max characters.
 func validateText(field, v string, max int) error {
