@@ -28,9 +28,9 @@ type example struct {
 
 func main() {
 	dir := "detect/testdata"
-	// holdout.tsv names its channel per line and is written in that
-	// channel's style already, so it is converted without dressing.
-	for _, split := range []string{"dev", "test", "holdout"} {
+	// holdout.tsv and blind.tsv name their channel per line and are written
+	// in that channel's style already, so they are converted without dressing.
+	for _, split := range []string{"dev", "test", "holdout", "blind"} {
 		if err := convert(filepath.Join(dir, "src", split+".tsv"), filepath.Join(dir, split+".jsonl"), split); err != nil {
 			fmt.Fprintln(os.Stderr, "gendata:", err)
 			os.Exit(1)
@@ -63,7 +63,7 @@ func convert(src, dst, split string) error {
 			return fmt.Errorf("%s: no tab in %q", src, line)
 		}
 		channel := ""
-		if split == "holdout" {
+		if split == "holdout" || split == "blind" {
 			if channel, text, ok = strings.Cut(text, "\t"); !ok {
 				return fmt.Errorf("%s: no channel in %q", src, line)
 			}
