@@ -38,6 +38,19 @@ const (
 	ActCustomerManage  Action = "customer.manage"  // create and edit customers, record contacts
 	ActRestrictionSet  Action = "restriction.set"  // impose or lift; the policy may narrow the roles further
 	ActNotificationOwn Action = "notification.own" // one's own notifications
+
+	// Consultation desk (相談窓口). Anonymous consultations through the
+	// public link need no action: they have no principal.
+	ActConsultationSubmit   Action = "consultation.submit"   // consult by name, read one's own and reply, consent to a case
+	ActConsultationRead     Action = "consultation.read"     // read every consultation (each read is audited)
+	ActConsultationReply    Action = "consultation.reply"    // answer, change status
+	ActConsultationFollowUp Action = "consultation.followup" // record interviews, referrals, leave, reassignment
+	ActConsultationHandover Action = "consultation.handover" // make a case of a consented consultation
+
+	// Training.
+	ActTrainingTake   Action = "training.take"   // one's own modules, quizzes and certificates
+	ActTrainingAssign Action = "training.assign" // assign modules, send reminders
+	ActTrainingReport Action = "training.report" // completion and scores per person
 )
 
 // permissions is the role × action table. Auditors read; only admins change
@@ -71,6 +84,16 @@ var permissions = map[Action][]Role{
 	// The phone system's token belongs to a staff or supervisor account.
 	ActCallAssist:  {RoleStaff, RoleSupervisor},
 	ActCallMonitor: {RoleSupervisor, RoleExecutive},
+	// Only the desk reads consultations: not supervisors, executives or
+	// auditors, so that nobody up the line learns who consulted.
+	ActConsultationSubmit:   Roles,
+	ActConsultationRead:     {RoleDesk},
+	ActConsultationReply:    {RoleDesk},
+	ActConsultationFollowUp: {RoleDesk},
+	ActConsultationHandover: {RoleDesk},
+	ActTrainingTake:         Roles,
+	ActTrainingAssign:       {RoleAdmin, RoleSupervisor, RoleExecutive},
+	ActTrainingReport:       {RoleAdmin, RoleSupervisor, RoleExecutive, RoleAuditor},
 }
 
 // Actions lists every action, for the matrix test and the documentation.

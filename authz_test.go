@@ -36,6 +36,15 @@ var want = map[kasuhara.Action]map[kasuhara.Role]bool{
 	kasuhara.ActDetectUse:        all(),
 	kasuhara.ActCallAssist:       only(kasuhara.RoleStaff, kasuhara.RoleSupervisor),
 	kasuhara.ActCallMonitor:      only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
+
+	kasuhara.ActConsultationSubmit:   all(),
+	kasuhara.ActConsultationRead:     only(kasuhara.RoleDesk),
+	kasuhara.ActConsultationReply:    only(kasuhara.RoleDesk),
+	kasuhara.ActConsultationFollowUp: only(kasuhara.RoleDesk),
+	kasuhara.ActConsultationHandover: only(kasuhara.RoleDesk),
+	kasuhara.ActTrainingTake:         all(),
+	kasuhara.ActTrainingAssign:       only(kasuhara.RoleAdmin, kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
+	kasuhara.ActTrainingReport:       only(kasuhara.RoleAdmin, kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAuditor),
 }
 
 func all() map[kasuhara.Role]bool { return only(kasuhara.Roles...) }

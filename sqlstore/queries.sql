@@ -326,3 +326,83 @@ SELECT id, org_id, kind, case_id, recipient_id, urgent, created_at, delivered_at
 -- name: utterance-flagged
 SELECT call_id, seq, speaker, text, at, verdict, categories, alerts FROM call_utterances
 WHERE call_id = $1 AND flagged ORDER BY seq DESC LIMIT $2;
+
+-- ---- Consultation desk and training (migration 005) ----
+
+-- name: consultation-insert
+INSERT INTO consultations (org_id, anonymous, user_id, name, contact, relation, topic, occurred_on, channel, body, wish, status,
+    receipt_hash, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id;
+
+-- name: consultation-by-id
+SELECT id, org_id, anonymous, user_id, name, contact, relation, topic, occurred_on, channel, body, wish, status, receipt_hash,
+    created_at, updated_at FROM consultations WHERE id = $1;
+
+-- name: consultation-by-receipt
+SELECT id, org_id, anonymous, user_id, name, contact, relation, topic, occurred_on, channel, body, wish, status, receipt_hash,
+    created_at, updated_at FROM consultations WHERE org_id = $1 AND receipt_hash = $2;
+
+-- name: consultation-status
+UPDATE consultations SET status = $3, updated_at = $4 WHERE org_id = $1 AND id = $2;
+
+-- name: consultation-touch
+UPDATE consultations SET updated_at = $2 WHERE id = $1;
+
+-- name: consultation-message-insert
+INSERT INTO consultation_messages (consultation_id, from_desk, author_id, author_name, body, created_at)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id;
+
+-- name: consultation-messages
+SELECT id, consultation_id, from_desk, author_id, author_name, body, created_at FROM consultation_messages
+WHERE consultation_id = $1 ORDER BY id;
+
+-- name: consultation-consent-insert
+INSERT INTO consultation_consents (consultation_id, fields, narrative, consented_at) VALUES ($1, $2, $3, $4);
+
+-- name: consultation-consent
+SELECT consultation_id, fields, narrative, consented_at, case_id, handed_over_by, handed_over_at FROM consultation_consents
+WHERE consultation_id = $1;
+
+-- name: consultation-handover
+UPDATE consultation_consents SET case_id = $2, handed_over_by = $3, handed_over_at = $4
+WHERE consultation_id = $1 AND handed_over_at IS NULL;
+
+-- name: followup-insert
+INSERT INTO consultation_followups (org_id, consultation_id, kind, note, due_on, created_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id;
+
+-- name: followup-complete
+UPDATE consultation_followups SET done_at = $3 WHERE org_id = $1 AND id = $2 AND done_at IS NULL;
+
+-- name: training-assignment-insert
+INSERT INTO training_assignments (org_id, module, policy_version_id, target, department_id, role, due_on, created_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id;
+
+-- name: training-task-insert
+INSERT INTO training_tasks (assignment_id, user_id) VALUES ($1, $2);
+
+-- name: training-assignments
+SELECT a.id, a.org_id, a.module, a.policy_version_id, a.target, a.department_id, a.role, a.due_on, a.created_by, a.created_at,
+    (SELECT COUNT(*) FROM training_tasks t WHERE t.assignment_id = a.id),
+    (SELECT COUNT(*) FROM training_tasks t WHERE t.assignment_id = a.id AND t.completed_at IS NOT NULL)
+FROM training_assignments a WHERE a.org_id = $1 ORDER BY a.id DESC;
+
+-- name: training-task-by-id
+SELECT t.id, t.assignment_id, a.org_id, t.user_id, u.name, a.module, a.policy_version_id, a.due_on, t.attempts, t.best_score,
+    t.completed_at, t.reminded_at
+FROM training_tasks t JOIN training_assignments a ON a.id = t.assignment_id JOIN users u ON u.id = t.user_id WHERE t.id = $1;
+
+-- name: training-attempt-insert
+INSERT INTO training_attempts (task_id, number, score, passed, answers, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id;
+
+-- name: training-task-attempted
+UPDATE training_tasks SET attempts = attempts + 1,
+    best_score = CASE WHEN best_score > $2 THEN best_score ELSE $2 END,
+    completed_at = CASE WHEN completed_at IS NULL AND $3 THEN $4 ELSE completed_at END
+WHERE id = $1;
+
+-- name: training-attempts
+SELECT id, task_id, number, score, passed, answers, created_at FROM training_attempts WHERE task_id = $1 ORDER BY number;
+
+-- name: training-task-reminded
+UPDATE training_tasks SET reminded_at = $2 WHERE id = $1;
