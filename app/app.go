@@ -42,6 +42,7 @@ type App struct {
 
 	callsOnce  sync.Once
 	callEngine *callEngine
+	tokens     tokenCache
 }
 
 // New returns an App with the default limits.

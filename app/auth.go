@@ -140,7 +140,11 @@ func (a *App) TokenPrincipal(ctx context.Context, bearer string) (*kasuhara.Prin
 		return nil, unauth
 	}
 	now := a.Now()
-	t, err := a.Store.FindAPIToken(ctx, digest(bearer), now)
+	dg := digest(bearer)
+	if p := a.tokens.get(dg, now); p != nil {
+		return p, nil
+	}
+	t, err := a.Store.FindAPIToken(ctx, dg, now)
 	if kasuhara.ErrorCode(err) == kasuhara.ENOTFOUND {
 		return nil, unauth
 	} else if err != nil {
@@ -158,6 +162,7 @@ func (a *App) TokenPrincipal(ctx context.Context, bearer string) (*kasuhara.Prin
 		return nil, err
 	}
 	p.TokenID = &t.ID
+	a.tokens.put(dg, p, now, t.ExpiresAt)
 	return p, nil
 }
 
@@ -252,12 +257,14 @@ func (a *App) RevokeAPIToken(ctx context.Context, p *kasuhara.Principal, id int6
 	if err := kasuhara.Authorize(p, kasuhara.ActSelfManage, p.User.OrgID); err != nil {
 		return err
 	}
-	return a.Store.Atomic(ctx, func(tx kasuhara.Store) error {
+	err := a.Store.Atomic(ctx, func(tx kasuhara.Store) error {
 		if err := tx.RevokeAPIToken(ctx, p.User.ID, id, a.Now()); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, p, nil, "token.revoke", target("token", id), "ok", nil)
 	})
+	a.tokens.clear() // after the commit, so no request caches the token again
+	return err
 }
 
 // ListAPITokens lists the caller's tokens.

@@ -80,8 +80,12 @@ type callState struct {
 	refilled time.Time
 }
 
+// demand is one grievance the customer made and how often: a new
+// grievance joins the first demand it matches, so a call repeating itself
+// keeps a handful of demands, not one per utterance.
 type demand struct {
-	seq   int
+	seq   int // the first utterance that made it
+	count int
 	grams map[[2]rune]struct{}
 }
 
@@ -230,16 +234,37 @@ func (e *callEngine) load(ctx context.Context, id int64, st *callState) error {
 // remember updates the state with a stored utterance.
 func (st *callState) remember(u *kasuhara.Utterance) {
 	if u.Speaker == kasuhara.SpeakerCustomer && u.Verdict != "none" {
-		st.demands = append(st.demands, demand{seq: u.Seq, grams: bigrams(u.Text)})
-		if len(st.demands) > 200 {
-			st.demands = st.demands[len(st.demands)-200:]
-		}
+		st.addDemand(u.Seq, bigrams(u.Text))
 	}
 	for _, al := range u.Alerts {
 		if al.Kind == kasuhara.AlertTimeLimit {
 			st.timeAlert = true
 		}
 	}
+}
+
+// maxDemands bounds the distinct grievances remembered per call.
+const maxDemands = 64
+
+// matchDemand returns the index of the demand g repeats, or -1.
+func (st *callState) matchDemand(g map[[2]rune]struct{}) int {
+	for i := range st.demands {
+		if sameDemand(g, st.demands[i].grams) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (st *callState) addDemand(seq int, g map[[2]rune]struct{}) {
+	if i := st.matchDemand(g); i >= 0 {
+		st.demands[i].count++
+		return
+	}
+	if len(st.demands) >= maxDemands {
+		st.demands = st.demands[1:]
+	}
+	st.demands = append(st.demands, demand{seq: seq, count: 1, grams: g})
 }
 
 // store queues u for the group commit and waits until it is committed.

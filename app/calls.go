@@ -291,16 +291,8 @@ func (a *App) alerts(st *callState, u *kasuhara.Utterance, g map[[2]rune]struct{
 		if g == nil {
 			g = bigrams(u.Text)
 		}
-		n, first := 1, 0
-		for _, d := range st.demands {
-			if sameDemand(g, d.grams) {
-				if n == 1 {
-					first = d.seq
-				}
-				n++
-			}
-		}
-		if n >= repeatAlertAt {
+		if i := st.matchDemand(g); i >= 0 && st.demands[i].count+1 >= repeatAlertAt {
+			n, first := st.demands[i].count+1, st.demands[i].seq
 			u.Alerts = append(u.Alerts, kasuhara.CallAlert{Kind: kasuhara.AlertRepeatedDemand, Code: kasuhara.Persistence,
 				Reason: fmt.Sprintf("同じ要求が%d回目です(最初は発言 %d)", n, first)})
 		}

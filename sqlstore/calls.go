@@ -165,10 +165,12 @@ type callSeq struct {
 	seq  int
 }
 
-// InsertUtterances implements kasuhara.CallService with one multi-row
-// INSERT … ON CONFLICT DO NOTHING RETURNING per 500 rows, all in one
-// transaction: the group commit of the live-call path stores a few
-// milliseconds' worth of utterances of every call at once.
+// InsertUtterances implements kasuhara.CallService in one transaction: the
+// group commit of the live-call path stores a few milliseconds' worth of
+// utterances of every call at once. On PostgreSQL each 500 rows are one
+// multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, one round trip; on
+// SQLite, which runs in-process, one prepared single-row statement per row
+// is cheaper (SQLite parses thousands of $N placeholders in quadratic time).
 func (db *DB) InsertUtterances(ctx context.Context, us []*kasuhara.Utterance) ([]bool, error) {
 	stored := make([]bool, len(us))
 	if len(us) == 0 {
@@ -177,6 +179,9 @@ func (db *DB) InsertUtterances(ctx context.Context, us []*kasuhara.Utterance) ([
 	index := make(map[callSeq]int, len(us))
 	for i, u := range us {
 		index[callSeq{u.CallID, u.Seq}] = i
+	}
+	if db.Dialect == SQLite {
+		return stored, db.insertUtterancesOneByOne(ctx, us, stored)
 	}
 	err := db.InTx(ctx, func(tx *DB) error {
 		for start := 0; start < len(us); start += maxBatch {
@@ -282,4 +287,34 @@ func (db *DB) ListFlaggedUtterances(ctx context.Context, callID int64, limit int
 // FindUtterance implements kasuhara.CallService.
 func (db *DB) FindUtterance(ctx context.Context, callID int64, seq int) (*kasuhara.Utterance, error) {
 	return scanUtterance(db.read.QueryRowContext(ctx, db.q("utterance-by-seq"), callID, seq))
+}
+
+func (db *DB) insertUtterancesOneByOne(ctx context.Context, us []*kasuhara.Utterance, stored []bool) error {
+	return db.InTx(ctx, func(tx *DB) error {
+		st, err := tx.write.(*sql.Tx).PrepareContext(ctx, db.q("utterance-insert"))
+		if err != nil {
+			return mapErr(err)
+		}
+		defer st.Close()
+		for i, u := range us {
+			cats, err := json.Marshal(u.Categories)
+			if err != nil {
+				return err
+			}
+			alerts, err := json.Marshal(u.Alerts)
+			if err != nil {
+				return err
+			}
+			var k callSeq
+			err = st.QueryRowContext(ctx, u.CallID, u.Seq, u.Speaker, u.Text, micro(u.At), u.Verdict, string(cats), string(alerts), u.Flagged()).Scan(&k.call, &k.seq)
+			switch {
+			case err == sql.ErrNoRows: // the number was taken
+			case err != nil:
+				return mapErr(err)
+			default:
+				stored[i] = true
+			}
+		}
+		return nil
+	})
 }

@@ -48,6 +48,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	a.Log = log
+	// Load the detector and start the live-call writer before listening,
+	// so the first call neither waits for them nor races the shutdown.
+	if err := a.StartCalls(); err != nil {
+		return err
+	}
+	defer a.Close()
 
 	// The demo goes first: on an empty database it provides the accounts, and
 	// the bootstrap administrator is only for a real, empty installation.

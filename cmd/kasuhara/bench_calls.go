@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func init() {
+	register(&command{name: "bench calls", summary: "measure live-call utterance throughput and latency against a running server", run: runBenchCalls})
+}
+
+// callLines are what callers and staff say: mostly ordinary turns, some
+// complaints and some harassment, so detection and alerts do real work.
+var callLines = []struct{ speaker, text string }{
+	{"customer", "先週注文した商品がまだ届かないんですが"},
+	{"staff", "ご不便をおかけして申し訳ございません"},
+	{"customer", "注文番号は12345です確認してください"},
+	{"staff", "確認いたしますので少々お待ちください"},
+	{"customer", "配達日を来週の火曜日に変更できますか"},
+	{"staff", "承知いたしました変更の手続きをいたします"},
+	{"customer", "届いた商品が壊れていたので交換してほしい"},
+	{"customer", "対応が遅すぎる責任者を出してください"},
+	{"customer", "ふざけるなお前じゃ話にならない"},
+	{"customer", "今すぐ全額返金しろ"},
+	{"customer", "殺菌スプレーの在庫はありますか"},
+	{"staff", "本日中にご連絡いたします"},
+	{"customer", "土下座して謝れ"},
+	{"customer", "夜道には気をつけろよ"},
+	{"customer", "ネットに晒してやるからな"},
+	{"staff", "ほかにご不明な点はございますか"},
+}
+
+// runBenchCalls is a bounded, open-loop load generator for live call
+// assist: it opens C calls, then each call posts utterances at a fixed
+// pace (rate/C per second) until N utterances are sent or the time limit
+// passes, and ends the calls. Latency is counted from when each utterance
+// was due, not when it was sent, so a server that falls behind cannot hide
+// it. It then checks that the server stored every acknowledged utterance.
+// Loopback addresses only.
+func runBenchCalls(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "bench calls", "Open C live calls and post N utterances in total at RATE per second spread over them;\nprint utterances/s and latency percentiles, then end the calls and check every acknowledged utterance was stored.\nCreate the token with: kasuhara token create --email call-staff@demo.example.jp (demo). Only loopback addresses are accepted.", "")
+	base := fs.String("url", "http://127.0.0.1:8080", "server base URL (loopback only)")
+	token := fs.String("token", e.getenv("KASUHARA_TOKEN"), "API token of a staff or supervisor account ($KASUHARA_TOKEN)")
+	n := fs.Int("n", 100000, "utterances in total (at most 2000000)")
+	c := fs.Int("calls", 2000, "concurrent calls (at most 10000)")
+	rate := fs.Float64("rate", 10000, "utterances per second over all calls (at most 100000)")
+	channel := fs.String("channel", "phone", "channel of the calls: phone or chat")
+	limit := fs.Duration("max-time", 120*time.Second, "stop after this long whatever is left")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	u, err := url.Parse(*base)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("-url %q: not a URL", *base)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-url %q: only loopback addresses may be load-tested", *base)
+	}
+	if *token == "" {
+		return fmt.Errorf("-token (or KASUHARA_TOKEN) is required")
+	}
+	if *n < 1 || *n > 2000000 || *c < 1 || *c > 10000 || *rate <= 0 || *rate > 100000 {
+		return fmt.Errorf("-n must be 1–2000000, -calls 1–10000 and -rate up to 100000")
+	}
+	ctx, cancel := context.WithTimeout(ctx, *limit)
+	defer cancel()
+	transport := &http.Transport{MaxIdleConns: *c + 16, MaxIdleConnsPerHost: *c + 16, IdleConnTimeout: time.Minute}
+	hc := &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	post := func(ctx context.Context, path string, body []byte) (int, []byte, error) {
+		req, _ := http.NewRequestWithContext(ctx, "POST", *base+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+*token)
+		res, err := hc.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		return res.StatusCode, b, err
+	}
+
+	// Open the calls, a few at a time.
+	ids := make([]int64, *c)
+	var openErr atomic.Value
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			status, b, err := post(ctx, "/api/v1/calls", []byte(fmt.Sprintf(`{"channel":%q,"caller_number":"090-%04d-%04d"}`, *channel, i/10000, i%10000)))
+			if err != nil || status != http.StatusCreated {
+				openErr.Store(fmt.Errorf("open call: %d %s %v", status, strings.TrimSpace(string(b)), err))
+				return
+			}
+			var oc struct {
+				Call struct{ ID int64 } `json:"call"`
+			}
+			json.Unmarshal(b, &oc)
+			ids[i] = oc.Call.ID
+		}(i)
+	}
+	wg.Wait()
+	if err, _ := openErr.Load().(error); err != nil {
+		return err
+	}
+
+	// Each call posts at its own pace, staggered so the load is even.
+	interval := time.Duration(float64(*c) / *rate * float64(time.Second))
+	var next, acked atomic.Int64
+	var mu sync.Mutex
+	lat := make([]time.Duration, 0, *n)
+	statuses := map[int]int{}
+	var transportErrors atomic.Int64
+	start := time.Now()
+	for i, id := range ids {
+		wg.Add(1)
+		go func(i int, id int64) {
+			defer wg.Done()
+			due := start.Add(time.Duration(i) * interval / time.Duration(*c))
+			path := fmt.Sprintf("/api/v1/calls/%d/utterances", id)
+			for k := i; ; k++ {
+				if next.Add(1) > int64(*n) {
+					return
+				}
+				if d := time.Until(due); d > 0 {
+					select {
+					case <-time.After(d):
+					case <-ctx.Done():
+						return
+					}
+				}
+				line := callLines[k%len(callLines)]
+				body, _ := json.Marshal(map[string]string{"speaker": line.speaker, "text": line.text})
+				status, _, err := post(ctx, path, body)
+				if err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					transportErrors.Add(1)
+				}
+				d := time.Since(due)
+				mu.Lock()
+				statuses[status]++
+				if status == http.StatusCreated {
+					lat = append(lat, d)
+				}
+				mu.Unlock()
+				if status == http.StatusCreated {
+					acked.Add(1)
+				}
+				due = due.Add(interval)
+			}
+		}(i, id)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	stopped := ctx.Err() != nil
+
+	// End the calls and count what the server stored.
+	var stored atomic.Int64
+	ectx, ecancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer ecancel()
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(id int64) {
+			defer func() { <-sem; wg.Done() }()
+			status, b, err := post(ectx, fmt.Sprintf("/api/v1/calls/%d/end", id), []byte(`{}`))
+			if err != nil || status != http.StatusOK {
+				return
+			}
+			var call struct{ Utterances int64 }
+			json.Unmarshal(b, &call)
+			stored.Add(call.Utterances)
+		}(id)
+	}
+	wg.Wait()
+
+	if len(lat) == 0 {
+		return fmt.Errorf("no utterance was acknowledged (statuses %v, %d transport errors)", statuses, transportErrors.Load())
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(10 * time.Microsecond) }
+	fmt.Fprintf(e.stdout, "calls: %d utterances acknowledged over %d calls in %s: %.0f utterances/s (target pace %.0f/s)\n",
+		len(lat), *c, elapsed.Round(time.Millisecond), float64(len(lat))/elapsed.Seconds(), *rate)
+	fmt.Fprintf(e.stdout, "latency from due time: p50 %s p90 %s p99 %s p99.9 %s max %s\n", pct(0.50), pct(0.90), pct(0.99), pct(0.999), lat[len(lat)-1].Round(10*time.Microsecond))
+	fmt.Fprintf(e.stdout, "statuses %v, transport errors %d; stored on the server %d of %d acknowledged\n", statuses, transportErrors.Load(), stored.Load(), acked.Load())
+	if stopped {
+		fmt.Fprintf(e.stdout, "stopped by -max-time before all %d utterances were sent\n", *n)
+	}
+	if stored.Load() < acked.Load() {
+		return fmt.Errorf("the server stored %d utterances but acknowledged %d", stored.Load(), acked.Load())
+	}
+	return nil
+}
