@@ -194,7 +194,9 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("no utterance was acknowledged (statuses %v, %d transport errors)", statuses, transportErrors.Load())
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(10 * time.Microsecond) }
+	pct := func(p float64) time.Duration {
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(10 * time.Microsecond)
+	}
 	fmt.Fprintf(e.stdout, "calls: %d utterances acknowledged over %d calls in %s: %.0f utterances/s (target pace %.0f/s)\n",
 		len(lat), *c, elapsed.Round(time.Millisecond), float64(len(lat))/elapsed.Seconds(), *rate)
 	fmt.Fprintf(e.stdout, "latency from due time: p50 %s p90 %s p99 %s p99.9 %s max %s\n", pct(0.50), pct(0.90), pct(0.99), pct(0.999), lat[len(lat)-1].Round(10*time.Microsecond))

@@ -1,0 +1,98 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kasuhara/kasuhara"
+	"github.com/kasuhara/kasuhara/sqlstore"
+	"github.com/kasuhara/kasuhara/sqlstore/sqltest"
+)
+
+// TestTwoServers_BoardSeesCallsOfEitherServerAndUtterancesStayNumbered
+// runs two servers with their own pools on one PostgreSQL database: a
+// board on B sees what the phone system posts to A (LISTEN/NOTIFY), and
+// one call's utterances posted alternately to A and B are numbered without
+// gap or duplicate, though each server caches the call.
+func TestTwoServers_BoardSeesCallsOfEitherServerAndUtterancesStayNumbered(t *testing.T) {
+	dbURL := sqltest.URL(t, sqlstore.Postgres)
+	open := func() *sqlstore.DB {
+		db, err := sqlstore.Open(context.Background(), dbURL, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	a := newEnvOn(t, open())
+	b := newEnvOn(t, open())
+	lead := b.loggedIn("call-lead@demo.example.jp")
+	board := openEvents(t, lead, b.ts.URL)
+	if name, _ := board.next(t, 5*time.Second); name != "snapshot" {
+		t.Fatalf("first event %s", name)
+	}
+	staffA := a.phoneSystem("call-staff@demo.example.jp")
+	staffB := b.phoneSystem("call-staff@demo.example.jp")
+	id := openCall(t, staffA, `{"channel":"phone","caller_number":"06-0000-1111"}`).Call.ID
+	say(t, staffA, id, "customer", "お前の家に火をつけてやるからな")
+	var sawOpen, sawThreat bool
+	for !sawThreat {
+		name, data := board.next(t, 10*time.Second)
+		var ev struct {
+			Kind      string
+			CallID    int64 `json:"call_id"`
+			Utterance *kasuhara.Utterance
+		}
+		json.Unmarshal([]byte(data), &ev)
+		if name != "call" || ev.CallID != id {
+			t.Fatalf("unexpected event %s %s", name, data)
+		}
+		sawOpen = sawOpen || ev.Kind == "open"
+		sawThreat = ev.Kind == "utterance" && ev.Utterance != nil && strings.Contains(ev.Utterance.Text, "火をつけ") && len(ev.Utterance.Alerts) > 0
+	}
+	if !sawOpen {
+		t.Error("board on B never saw the call open on A")
+	}
+	// Alternate servers; each has the call cached and must notice the other's writes.
+	for i := 2; i <= 12; i++ {
+		c := staffA
+		if i%2 == 0 {
+			c = staffB
+		}
+		if got := say(t, c, id, "customer", fmt.Sprintf("発言その%d", i)); got.Utterance.Seq != i {
+			t.Fatalf("utterance %d got seq %d", i, got.Utterance.Seq)
+		}
+	}
+	us, err := a.db.ListUtterances(context.Background(), id, 0)
+	if err != nil || len(us) != 12 {
+		t.Fatalf("stored %d utterances, %v", len(us), err)
+	}
+	for i, u := range us[1:] {
+		if want := fmt.Sprintf("発言その%d", i+2); u.Seq != i+2 || u.Text != want {
+			t.Errorf("seq %d: %q, want %q", u.Seq, u.Text, want)
+		}
+	}
+	// Ended on B, refused on A.
+	if res := lead.sendJSON("POST", fmt.Sprintf("/api/v1/calls/%d/end", id), `{}`); res.status != 200 {
+		t.Fatalf("end on B: %d %s", res.status, res.body)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		res := staffA.sendJSON("POST", fmt.Sprintf("/api/v1/calls/%d/utterances", id), `{"speaker":"customer","text":"まだ終わってない"}`)
+		if res.status == http.StatusConflict {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("A still accepts utterances for the call ended on B: %d", res.status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
