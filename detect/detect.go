@@ -268,7 +268,8 @@ next:
 				continue next
 			}
 		}
-		if !d.accept(text, sc, o) {
+		o, ok := d.accept(text, sc, o)
+		if !ok {
 			continue
 		}
 		sc.byCon[o.concept] = append(sc.byCon[o.concept], o)
@@ -464,7 +465,7 @@ func markQuoted(text string, sc *scratch) {
 
 // reportedMarks follow a quotation that names a work or reports what
 // someone other than the writer said.
-var reportedMarks = []string{"という", "っていう", "って言われ", "と言われ", "って怒鳴る", "って叫ぶ", "と怒鳴る", "って書いて", "という本", "って本", "ってドラマ", "って映画", "って曲"}
+var reportedMarks = []string{"という", "っていう", "って言われ", "と言われ", "って怒鳴る", "って叫ぶ", "と怒鳴る", "って書いて", "という本", "って本", "ってドラマ", "って映画", "って曲", "って台詞", "ってセリフ", "の台詞", "のセリフ"}
 
 func hasPrefixAt(r []rune, i int, p []rune) bool {
 	if i+len(p) > len(r) {
@@ -494,15 +495,23 @@ var (
 	similes      = [][]rune{[]rune("ような"), []rune("みたいな"), []rune("みたいに"), []rune("ように"), []rune("ほど")}
 )
 
-// accept applies a concept's guards to one occurrence.
-func (d *Detector) accept(text string, sc *scratch, o occ) bool {
+// accept applies a concept's guards to one occurrence. A required
+// neighbour that follows the match (土下座 + せえ) becomes part of it: the
+// command ending is how that behaviour is said, so it is this
+// occurrence's evidence and not a second, intimidating one.
+func (d *Detector) accept(text string, sc *scratch, o occ) (occ, bool) {
 	c := d.lex.concepts[o.concept]
 	r := sc.n.r
+	grow := 0
 	if len(c.after) > 0 || len(c.before) > 0 {
 		ok := false
 		for _, p := range c.after {
 			if hasPrefixAt(r, o.e, p) {
 				ok = true
+				grow = len(p)
+				if p[len(p)-1] == boundary {
+					grow--
+				}
 				break
 			}
 		}
@@ -515,26 +524,27 @@ func (d *Detector) accept(text string, sc *scratch, o occ) bool {
 			}
 		}
 		if !ok {
-			return false
+			return o, false
 		}
 	}
 	for _, p := range c.notAfter {
 		if hasPrefixAt(r, o.e, p) {
-			return false
+			return o, false
 		}
 	}
 	for _, p := range c.notBefore {
 		if endsNear(r, o.s, 4, p) {
-			return false
+			return o, false
 		}
 	}
 	if c.neg && negatedOrSimile(r, o.e) {
-		return false
+		return o, false
 	}
 	if c.verb && !d.headsVerb(text, sc, o) {
-		return false
+		return o, false
 	}
-	return true
+	o.e += grow
+	return o, true
 }
 
 // negatedOrSimile looks a few runes past a match, within the clause, for a
@@ -632,18 +642,54 @@ type hit struct {
 
 // score fires the rules and turns them into categories and a verdict.
 func (d *Detector) score(text string, sc *scratch) Result {
-	scores := map[kasuhara.BehaviourCode]float64{}
+	type fired struct {
+		ru   rule
+		used []occ
+	}
+	var hits []fired
 	best := map[kasuhara.BehaviourCode]float64{}
-	spans := map[kasuhara.BehaviourCode][]occ{}
 	for _, ru := range d.lex.rules {
 		used, ok := d.fire(ru, sc)
 		if !ok {
 			continue
 		}
-		s := scores[ru.code]
-		scores[ru.code] = 1 - (1-s)*(1-ru.weight)
+		hits = append(hits, fired{ru, used})
 		best[ru.code] = max(best[ru.code], ru.weight)
-		spans[ru.code] = append(spans[ru.code], used...)
+	}
+	// One piece of evidence supports one behaviour: codes are settled from
+	// the strongest down, and a rule whose every occurrence lies inside
+	// evidence already claimed by a reported code adds nothing to a second
+	// code (帰れると思うな in 無事で帰れると思うな is the threat, not a
+	// restraint; the imperative of クビにしとけ is the punishment demand,
+	// not a second, intimidating behaviour).
+	order := make([]kasuhara.BehaviourCode, 0, len(best))
+	for _, c := range kasuhara.BehaviourCodes {
+		if _, ok := best[c]; ok {
+			order = append(order, c)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return best[order[i]] > best[order[j]] })
+	scores := map[kasuhara.BehaviourCode]float64{}
+	spans := map[kasuhara.BehaviourCode][]occ{}
+	var claimed []occ
+	for _, code := range order {
+		var mine []occ
+		for _, h := range hits {
+			if h.ru.code != code || d.covered(h.used, claimed) {
+				continue
+			}
+			s := scores[code]
+			scores[code] = 1 - (1-s)*(1-h.ru.weight)
+			mine = append(mine, h.used...)
+		}
+		if len(mine) == 0 {
+			delete(best, code)
+			continue
+		}
+		spans[code] = mine
+		if scores[code] >= threshold {
+			claimed = append(claimed, mine...)
+		}
 	}
 	// A rough tone alone (an imperative, おい) is part of how a threat or a
 	// demand is said, not a second behaviour: a category that only weak
@@ -724,6 +770,34 @@ func (d *Detector) fire(ru rule, sc *scratch) ([]occ, bool) {
 		}
 	}
 	return nil, false
+}
+
+// covered reports whether every occurrence in used overlaps one in
+// claimed. Context concepts (who is addressed, whose data) say where a
+// behaviour is aimed, not that it happened, so they never count as a
+// rule's own evidence.
+func (d *Detector) covered(used, claimed []occ) bool {
+	if len(claimed) == 0 {
+		return false
+	}
+	own := false
+	for _, u := range used {
+		if d.lex.concepts[u.concept].context {
+			continue
+		}
+		own = true
+		hit := false
+		for _, c := range claimed {
+			if u.s < c.e && c.s < u.e {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	return own
 }
 
 func gap(a, b occ) int {

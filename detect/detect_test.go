@@ -247,3 +247,69 @@ func TestDetect_IgnoresVictimPassivesQuotedTitlesAndPoliteRequests(t *testing.T)
 		}
 	}
 }
+
+// TestDetect_AddsASecondCategoryOnlyWithItsOwnEvidence covers the
+// over-labelling a fresh probe showed: the words that make one behaviour
+// (無事に帰れると思うな is a threat; the imperative of クビにしとけ is the
+// punishment demand; the name in an exposure threat is what is exposed)
+// must not also count as a restraint, an intimidation or a privacy breach.
+func TestDetect_AddsASecondCategoryOnlyWithItsOwnEvidence(t *testing.T) {
+	d := testDetector(t)
+	for text, want := range map[string][]kasuhara.BehaviourCode{
+		"お前、今度来たら無事に帰れると思うなよ": {kasuhara.Threat},
+		"あの店員クビにしとけよ":         {kasuhara.PersonalAttack},
+		"詫びに来るなら支店長も連れて来い":    {kasuhara.ExcessiveApology},
+		"あんたの名前、掲示板に全部書いたろか":  {kasuhara.SNSExposure},
+		// Two behaviours with their own words both stay.
+		"土下座せえ、その動画ネットに全部上げたるからな": {kasuhara.Dogeza, kasuhara.SNSExposure},
+	} {
+		got := codes(d.Detect(text))
+		if !sameCodes(got, want) {
+			t.Errorf("Detect(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+// TestDetect_ReadsVeiledThreatsAndCourtesiesApart checks concept families
+// for threats without a harm word against the courtesies that share their
+// words.
+func TestDetect_ReadsVeiledThreatsAndCourtesiesApart(t *testing.T) {
+	d := testDetector(t)
+	for _, s := range []string{
+		"嫁さんが大事なら大人しく言う通りにしとけ",
+		"担当さんの顔はもう覚えたからな",
+		"明日の夕方、裏口で待ち伏せしとくわ",
+		"どのような目に遭われても当方は関知しません",
+	} {
+		if r := d.Detect(s); !r.Has(kasuhara.Threat) {
+			t.Errorf("Detect(%q) = %v, want threat", s, codes(r))
+		}
+	}
+	for _, s := range []string{
+		"雨の夜道は滑りますので、お気をつけてお帰りください",
+		"身の安全のために手袋は必要ですか",
+		"土下座したいくらいありがたいです",
+		"無料で修理してもらえるのは何年目までですか",
+		"このまま切らないで待っていますね",
+	} {
+		if r := d.Detect(s); len(r.Categories) > 0 {
+			t.Errorf("Detect(%q) = %v, want none", s, codes(r))
+		}
+	}
+}
+
+func sameCodes(a, b []kasuhara.BehaviourCode) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[kasuhara.BehaviourCode]bool{}
+	for _, c := range a {
+		seen[c] = true
+	}
+	for _, c := range b {
+		if !seen[c] {
+			return false
+		}
+	}
+	return true
+}

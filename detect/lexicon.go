@@ -24,8 +24,11 @@ type concept struct {
 	// tokens, so one entry covers every conjugation and politeness level
 	// (潰した, 潰しますよ, 潰してやる); negverb ones only count when the verb
 	// is negated by the next auxiliary (帰らん, 動かへん, 切らせない).
-	lemma     bool
-	negverb   bool
+	lemma   bool
+	negverb bool
+	// context concepts (ADDRESSEE, STAFF) only say at whom a behaviour is
+	// aimed; they never make a second category's evidence its own.
+	context   bool
 	after     [][]rune
 	before    [][]rune
 	notAfter  [][]rune
@@ -114,6 +117,8 @@ func parseLexicon(text string) (*lexicon, error) {
 					cur.lemma = true
 				case "negverb":
 					cur.lemma, cur.negverb = true, true
+				case "context":
+					cur.context = true
 				default:
 					return nil, fail("unknown concept flag %q", f)
 				}
