@@ -198,6 +198,9 @@ type ConsultationService interface {
 	// RecordHandover marks the consent handed over as caseID by userID;
 	// ECONFLICT when it was handed over already.
 	RecordHandover(ctx context.Context, consultationID int64, caseID *int64, userID int64, at time.Time) error
+	// FinishHandover sets the case of a handover recorded without one, or
+	// with caseID nil withdraws that handover (the case could not be made).
+	FinishHandover(ctx context.Context, consultationID int64, caseID *int64) error
 
 	// AddFollowUp stores f and sets ID and CreatedAt.
 	AddFollowUp(ctx context.Context, f *FollowUp) error

@@ -200,6 +200,14 @@ func (db *DB) RecordHandover(ctx context.Context, consultationID int64, caseID *
 	return err
 }
 
+// FinishHandover implements kasuhara.ConsultationService.
+func (db *DB) FinishHandover(ctx context.Context, consultationID int64, caseID *int64) error {
+	if caseID == nil {
+		return affected(db.write.ExecContext(ctx, db.q("consultation-handover-release"), consultationID))
+	}
+	return affected(db.write.ExecContext(ctx, db.q("consultation-handover-case"), consultationID, *caseID))
+}
+
 // AddFollowUp implements kasuhara.ConsultationService.
 func (db *DB) AddFollowUp(ctx context.Context, f *kasuhara.FollowUp) error {
 	if err := f.Validate(); err != nil {

@@ -367,6 +367,13 @@ WHERE consultation_id = $1;
 UPDATE consultation_consents SET case_id = $2, handed_over_by = $3, handed_over_at = $4
 WHERE consultation_id = $1 AND handed_over_at IS NULL;
 
+-- name: consultation-handover-case
+UPDATE consultation_consents SET case_id = $2 WHERE consultation_id = $1 AND handed_over_at IS NOT NULL AND case_id IS NULL;
+
+-- name: consultation-handover-release
+UPDATE consultation_consents SET handed_over_by = NULL, handed_over_at = NULL
+WHERE consultation_id = $1 AND handed_over_at IS NOT NULL AND case_id IS NULL;
+
 -- name: followup-insert
 INSERT INTO consultation_followups (org_id, consultation_id, kind, note, due_on, created_by, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id;
