@@ -108,6 +108,8 @@ func navFor(p *kasuhara.Principal, current string) []navItem {
 		action    kasuhara.Action
 	}{
 		{"/", "nav.home", kasuhara.ActHomeView},
+		{"/cases/new", "cases.nav.report", kasuhara.ActCaseCreate},
+		{"/cases", "cases.nav.list", kasuhara.ActCaseReadOwn},
 		{"/policy", "policyweb.nav.handbook", kasuhara.ActPolicyView},
 		{"/calls/live", "calls.nav.live", kasuhara.ActCallMonitor},
 		{"/admin/users", "nav.users", kasuhara.ActUserList},

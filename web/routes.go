@@ -66,6 +66,20 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/admin/policy/preview", signedIn, s.policyPreviewSubmit},
 		{"POST", "/admin/policy/publish", signedIn, s.policyPublishSubmit},
 
+		// Cases: the quick report, the list with CSV export, the case and its actions.
+		{"GET", "/cases", signedIn, s.casesPage},
+		{"GET", "/cases/new", signedIn, s.quickReportPage},
+		{"POST", "/cases", signedIn, s.quickReportSubmit},
+		{"GET", "/cases/export.csv", signedIn, s.casesExport},
+		{"GET", "/cases/{id}", signedIn, s.casePage},
+		{"POST", "/cases/{id}/transition", signedIn, s.caseTransitionSubmit},
+		{"POST", "/cases/{id}/assess", signedIn, s.caseAssessSubmit},
+		{"POST", "/cases/{id}/escalate", signedIn, s.caseEscalateSubmit},
+		{"POST", "/cases/{id}/assign", signedIn, s.caseAssignSubmit},
+		{"POST", "/cases/{id}/contacts", signedIn, s.caseContactSubmit},
+		{"POST", "/cases/{id}/attachments", signedIn, s.caseAttachSubmit},
+		{"GET", "/cases/{id}/attachments/{aid}", signedIn, s.caseAttachment},
+
 		// Live calls: the supervisors' board.
 		{"GET", "/calls/live", signedIn, s.liveCallsPage},
 
@@ -90,6 +104,28 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/api/v1/policy/lint", signedIn, s.apiPolicyLint},
 		{"GET", "/api/v1/policy/presets", signedIn, s.apiPolicyPresets},
 		{"GET", "/api/v1/policy/presets/{name}", signedIn, s.apiPolicyPreset},
+
+		// Cases, customers, restrictions, notifications.
+		{"GET", "/api/v1/cases", signedIn, s.apiCases},
+		{"POST", "/api/v1/cases", signedIn, s.apiCaseCreate},
+		{"GET", "/api/v1/cases/export.csv", signedIn, s.casesExport},
+		{"GET", "/api/v1/cases/{id}", signedIn, s.apiCase},
+		{"PATCH", "/api/v1/cases/{id}", signedIn, s.apiCaseUpdate},
+		{"POST", "/api/v1/cases/{id}/transition", signedIn, s.apiCaseTransition},
+		{"POST", "/api/v1/cases/{id}/assessment", signedIn, s.apiCaseAssess},
+		{"POST", "/api/v1/cases/{id}/escalation", signedIn, s.apiCaseEscalate},
+		{"POST", "/api/v1/cases/{id}/assignment", signedIn, s.apiCaseAssign},
+		{"POST", "/api/v1/cases/{id}/contacts", signedIn, s.apiCaseContact},
+		{"POST", "/api/v1/cases/{id}/attachments", signedIn, s.apiCaseAttach},
+		{"GET", "/api/v1/cases/{id}/attachments/{aid}", signedIn, s.caseAttachment},
+		{"GET", "/api/v1/customers", signedIn, s.apiCustomers},
+		{"POST", "/api/v1/customers", signedIn, s.apiCustomerCreate},
+		{"GET", "/api/v1/customers/lookup", signedIn, s.apiCustomerLookup},
+		{"GET", "/api/v1/customers/{id}", signedIn, s.apiCustomer},
+		{"PATCH", "/api/v1/customers/{id}", signedIn, s.apiCustomerUpdate},
+		{"POST", "/api/v1/customers/{id}/restrictions", signedIn, s.apiRestrictionCreate},
+		{"POST", "/api/v1/restrictions/{id}/lift", signedIn, s.apiRestrictionLift},
+		{"GET", "/api/v1/notifications", signedIn, s.apiNotifications},
 
 		// Detection and live call assist.
 		{"POST", "/api/v1/detect", signedIn, s.apiDetect},
