@@ -675,7 +675,7 @@ func (d *Detector) score(text string, sc *scratch) Result {
 	for _, code := range order {
 		var mine []occ
 		for _, h := range hits {
-			if h.ru.code != code || d.covered(h.used, claimed) {
+			if h.ru.code != code || !h.ru.extra && d.covered(h.used, claimed) {
 				continue
 			}
 			s := scores[code]

@@ -45,6 +45,10 @@ type rule struct {
 	// text: an inquiry (…できますか) or the writer's own apology
 	// (すみません) turns money words or repeated calls into ordinary talk.
 	unless []int
+	// extra rules come from an organization's policy, which maps its
+	// phrases to every code of a type: their words count for each code
+	// even when another category already claims them.
+	extra bool
 }
 
 // lexicon is the compiled form of lexicon.txt plus any extra phrases.
@@ -239,13 +243,17 @@ func (l *lexicon) addExtra(code kasuhara.BehaviourCode, phrases []string) {
 	id := l.concept("EXTRA_" + string(code))
 	n := 0
 	for _, p := range phrases {
-		if r := termRunes(strings.TrimSpace(p)); len(r) > 0 {
-			l.trie.add(r, id)
-			n++
+		r := termRunes(strings.TrimSpace(p))
+		// One folded kana (お, ね) would flag nearly every text; the
+		// lexicon refuses such terms for the same reason.
+		if len(r) == 0 || len(r) == 1 && !unicode.Is(unicode.Han, r[0]) {
+			continue
 		}
+		l.trie.add(r, id)
+		n++
 	}
 	if n > 0 {
-		l.rules = append(l.rules, rule{code: code, weight: 0.9, concepts: []int{id}})
+		l.rules = append(l.rules, rule{code: code, weight: 0.9, concepts: []int{id}, extra: true})
 	}
 }
 

@@ -258,6 +258,21 @@ func (c *checker) types(p *Policy) {
 		for j, e := range t.Examples {
 			c.unique(c.ids, fmt.Sprintf("%s.examples[%d].id", path, j), e.ID)
 		}
+		// A blank phrase would be dropped silently and a repeated one is
+		// usually a copy-paste slip; both are worth a line number.
+		phrases := map[string]bool{}
+		for j, ph := range t.Detection.Phrases {
+			pp := fmt.Sprintf("%s.detection.phrases[%d]", path, j)
+			ph = strings.TrimSpace(ph)
+			if ph == "" {
+				c.add(pp, "policy.lint.required", "phrase")
+				continue
+			}
+			if phrases[ph] {
+				c.add(pp, "policy.lint.duplicate_key", ph)
+			}
+			phrases[ph] = true
+		}
 		if len(h.Groups) > 0 {
 			if _, ok := seenAxis[t.Axis]; !ok && t.Axis != "" {
 				c.add(path+".axis", "policy.lint.axis_without_group", t.Axis)

@@ -68,6 +68,9 @@ func TestLint_ReportsProblemsWithPosition(t *testing.T) {
 		{"syntax error", "title: [unclosed\n", "policy.lint.syntax", 1, 1},
 		{"wrong format", strings.Replace(minimal, "kasuhara.policy/v1", "v0", 1), "policy.lint.format_version", 1, 9},
 		{"immediate report without a rule", strings.Replace(minimal, "codes: [abuse]}", "codes: [abuse], immediate_report: true}", 1), "policy.lint.no_immediate_rule", 11, 1},
+		{"repeated detection phrase", minimal + "    - {id: b, label: B, axis: demand_invalid, codes: [other], detection: {phrases: [ぽんこつ号, ぽんこつ号]}}\n", "policy.lint.duplicate_key", 12, 92},
+		{"blank detection phrase", minimal + "    - {id: b, label: B, axis: demand_invalid, codes: [other], detection: {phrases: [\" \"]}}\n", "policy.lint.required", 12, 85},
+		{"detection phrases are valid", minimal + "    - {id: b, label: B, axis: demand_invalid, codes: [other], detection: {phrases: [ぽんこつ号]}}\n", "", 0, 0},
 		{"declared role is usable", minimal + "roles: [{id: superior, label: 上長の上長}]\nprocedure:\n  steps:\n    - {id: s, actor: superior, text: x}\n", "", 0, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -207,7 +207,15 @@ type Type struct {
 	Codes           []kasuhara.BehaviourCode `yaml:"codes" lint:"required" doc:"standard behaviour codes the type maps onto"`
 	ImmediateReport bool                     `yaml:"immediate_report" doc:"must be reported at once (直ちに報告)"`
 	Examples        []Example                `yaml:"examples" doc:"sub-examples (具体例・別表)"`
+	Detection       TypeDetection            `yaml:"detection" doc:"how the detector recognizes this type beyond its built-in lexicon"`
 	Note            string                   `yaml:"note"`
+}
+
+// TypeDetection holds an organization's own wording for one type, so the
+// detector flags what only this organization's callers say (an in-house
+// product nickname used as an insult, a local threat idiom).
+type TypeDetection struct {
+	Phrases []string `yaml:"phrases" doc:"phrases that on their own mark this type, matched after the detector's normalization (width, kana, elongation); each is flagged under every code of the type"`
 }
 
 // Role is a role the policy declares, e.g. the supervisor's own superior.

@@ -41,14 +41,21 @@ func detectorOptions(p *policy.Policy) []detect.Option {
 		return nil
 	}
 	labels := map[kasuhara.BehaviourCode]string{}
+	phrases := map[kasuhara.BehaviourCode][]string{}
 	for _, t := range p.Harassment.Types {
 		for _, c := range t.Codes {
-			if _, ok := labels[c]; !ok && c.Valid() && t.Label != "" {
+			if !c.Valid() {
+				continue
+			}
+			if _, ok := labels[c]; !ok && t.Label != "" {
 				labels[c] = t.Label
 			}
+			// The organization named these words for this type, so they
+			// count for each code the type maps onto.
+			phrases[c] = append(phrases[c], t.Detection.Phrases...)
 		}
 	}
-	return []detect.Option{detect.WithLabels(labels)}
+	return []detect.Option{detect.WithLabels(labels), detect.WithExtraPhrases(phrases)}
 }
 
 func runDetect(ctx context.Context, e *env, args []string) error {
@@ -57,7 +64,7 @@ write one JSON line per input line, in order:
   {"id": "…", "verdict": "none|complaint|harassment", "categories": [{"code", "label", "score", "spans": [{"start", "end", "text"}]}]}
 Offsets count Unicode code points. A line that is not valid JSON, lacks text, or whose
 text is empty or longer than the cap yields {"line": N, "error": "…"} and processing continues.`, "< in.jsonl")
-	policyFile := fs.String("policy", "", "policy `FILE` (or preset name) whose type labels name the categories")
+	policyFile := fs.String("policy", "", "policy `FILE` (or preset name) whose type labels name the categories and whose types' detection phrases are flagged too")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

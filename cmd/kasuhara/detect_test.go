@@ -108,3 +108,74 @@ func TestDetectEvalCommand_RejectsMissingFile(t *testing.T) {
 		t.Fatal("want an error for a missing file")
 	}
 }
+
+// TestDetectCommand_FlagsPolicyPhrasesUnderTheTypesCodesAndLabel checks
+// that a phrase only the organization's policy knows is flagged, in every
+// spelling the detector folds, under each code of its type and with the
+// type's own label, while the same detector without the policy stays quiet.
+func TestDetectCommand_FlagsPolicyPhrasesUnderTheTypesCodesAndLabel(t *testing.T) {
+	const pol = `format: kasuhara.policy/v1
+id: phrases
+title: 検出語句のテスト
+kind: basic_policy
+organization: {name: テスト交通株式会社}
+enactment: {enacted: 2025-04-01}
+scope: {}
+definition: {model: mhlw_two_axis, text: 定義}
+harassment:
+  types:
+    - id: route-threat
+      label: 運行妨害の予告
+      axis: means_inappropriate_always
+      codes: [threat, intimidation]
+      detection:
+        phrases: [バス停に釘撒く]
+`
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(path, []byte(pol), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := `{"id":"1","text":"明日の朝、ﾊﾞｽ停に釘撒くから"}` + "\n" + `{"id":"2","text":"バス停の時刻表を教えてください"}`
+	out, err := runDetectCLI(t, in, "detect", "--policy", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		Verdict    string `json:"verdict"`
+		Categories []struct {
+			Code, Label string
+			Spans       []struct{ Text string } `json:"spans"`
+		} `json:"categories"`
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines, got %q", out)
+	}
+	var hit, benign result
+	if err := json.Unmarshal([]byte(lines[0]), &hit); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &benign); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range hit.Categories {
+		got[c.Code] = c.Label
+		if len(c.Spans) == 0 || c.Spans[0].Text != "ﾊﾞｽ停に釘撒く" {
+			t.Errorf("%s spans %+v, want the phrase as written", c.Code, c.Spans)
+		}
+	}
+	if hit.Verdict != "harassment" || got["threat"] != "運行妨害の予告" || got["intimidation"] != "運行妨害の予告" {
+		t.Errorf("policy phrase: verdict %s, categories %v; want threat and intimidation labelled 運行妨害の予告", hit.Verdict, got)
+	}
+	if len(benign.Categories) != 0 {
+		t.Errorf("benign line flagged: %s", lines[1])
+	}
+	plain, err := runDetectCLI(t, `{"id":"1","text":"明日の朝、ﾊﾞｽ停に釘撒くから"}`, "detect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain, `"threat"`) {
+		t.Logf("the built-in lexicon already flags the phrase, so the policy test proves less: %s", plain)
+	}
+}
