@@ -214,7 +214,13 @@ func caseWhere(f kasuhara.CaseFilter) *where {
 		w.add("due_at IS NOT NULL AND due_at < ? AND state <> 'closed'", micro(f.Now))
 	}
 	if f.Type != "" {
-		w.add("id IN (SELECT case_id FROM case_types WHERE type_id = ?)", f.Type)
+		// The type index leads with org_id; repeating the organization
+		// condition inside lets the subquery use it.
+		if len(f.OrgIDs) == 1 {
+			w.add("id IN (SELECT case_id FROM case_types WHERE org_id = ? AND type_id = ?)", f.OrgIDs[0], f.Type)
+		} else {
+			w.add("id IN (SELECT case_id FROM case_types WHERE type_id = ?)", f.Type)
+		}
 	}
 	if f.Code != "" {
 		w.add(`codes LIKE ? ESCAPE '\'`, "%,"+escapeLike(string(f.Code))+",%")
