@@ -816,8 +816,12 @@ func (a *App) EscalateCase(ctx context.Context, p *kasuhara.Principal, id int64,
 		now := a.Now()
 		switch in.To {
 		case "executive":
+			// An executive of the case's organization, or of its group with group access.
 			u, err := tx.FindUserByID(ctx, in.ExecutiveID)
-			if err != nil || !p.Reaches(u.OrgID) || u.Disabled || !u.HasRole(kasuhara.RoleExecutive) {
+			if err != nil || u.Disabled || !u.HasRole(kasuhara.RoleExecutive) {
+				return "", kasuhara.FieldError("executive_id", "cases.error.executive")
+			}
+			if ep, err := a.Principal(ctx, u); err != nil || !ep.Reaches(c.OrgID) {
 				return "", kasuhara.FieldError("executive_id", "cases.error.executive")
 			}
 			c.Escalation.ExecutiveID, c.Escalation.ExecutiveAt = &u.ID, &now

@@ -91,7 +91,10 @@ func Users() [][3]string {
 // "serve --demo" may be run again on the same database.
 func Load(ctx context.Context, a *app.App) (created bool, err error) {
 	if _, err := a.Store.FindOrgBySlug(ctx, Slug); err == nil {
-		return false, loadPolicies(ctx, a)
+		if err := loadPolicies(ctx, a); err != nil {
+			return false, err
+		}
+		return false, loadCases(ctx, a)
 	} else if kasuhara.ErrorCode(err) != kasuhara.ENOTFOUND {
 		return false, err
 	}
@@ -104,7 +107,10 @@ func Load(ctx context.Context, a *app.App) (created bool, err error) {
 			return false, err
 		}
 	}
-	return true, loadPolicies(ctx, a)
+	if err := loadPolicies(ctx, a); err != nil {
+		return true, err
+	}
+	return true, loadCases(ctx, a)
 }
 
 func loadOrg(ctx context.Context, a *app.App, spec orgSpec, parent *int64) (*kasuhara.Organization, error) {
