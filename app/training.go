@@ -254,7 +254,7 @@ func procedureModule(doc *policy.Policy) *TrainingModule {
 				}
 			}
 			m.pool = append(m.pool, Question{Kind: "script_stage", Prompt: "training.q.script_stage", Quote: sc.Text, Options: opts,
-				Explain: "training.explain.script_stage", ExplainArg: []string{"training.stage." + sc.Stage}, Clause: sc.Text, Source: "scripts"})
+				Explain: "training.explain.script_stage", Clause: sc.Text, Source: "scripts"})
 		}
 	}
 	return m

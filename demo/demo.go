@@ -94,7 +94,10 @@ func Load(ctx context.Context, a *app.App) (created bool, err error) {
 		if err := loadPolicies(ctx, a); err != nil {
 			return false, err
 		}
-		return false, loadCases(ctx, a)
+		if err := loadCases(ctx, a); err != nil {
+			return false, err
+		}
+		return false, loadDeskAndTraining(ctx, a)
 	} else if kasuhara.ErrorCode(err) != kasuhara.ENOTFOUND {
 		return false, err
 	}
@@ -110,7 +113,10 @@ func Load(ctx context.Context, a *app.App) (created bool, err error) {
 	if err := loadPolicies(ctx, a); err != nil {
 		return true, err
 	}
-	return true, loadCases(ctx, a)
+	if err := loadCases(ctx, a); err != nil {
+		return true, err
+	}
+	return true, loadDeskAndTraining(ctx, a)
 }
 
 func loadOrg(ctx context.Context, a *app.App, spec orgSpec, parent *int64) (*kasuhara.Organization, error) {

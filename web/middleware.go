@@ -135,6 +135,13 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if _, pattern := s.anonymousRoutes.Handler(r); pattern != "" {
+			// Anonymous consultation: no principal even with a session
+			// cookie (reading it would also touch the session's last-seen
+			// time), and no address for anything downstream.
+			next.ServeHTTP(w, r.WithContext(anonymousContext(ctx)))
+			return
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
@@ -248,7 +255,9 @@ func (s *Server) instrument(pattern string, next http.Handler) http.Handler {
 			level = slog.LevelDebug
 		}
 		attrs := []any{"request_id", w.Header().Get("X-Request-ID"), "route", pattern, "status", rec.status, "duration_ms", float64(d.Microseconds()) / 1000, "bytes", rec.bytes}
-		if p := principalFrom(r); p != nil {
+		// Anonymous routes log nothing about the caller; no line carries
+		// an address on any route.
+		if p := principalFrom(r); p != nil && !isAnonymous(r) {
 			attrs = append(attrs, "user_id", p.User.ID)
 		}
 		s.Log.Log(r.Context(), level, "request", attrs...)

@@ -57,6 +57,22 @@ var funcs = template.FuncMap{
 		return *p
 	},
 	"eqid": func(p *int64, id int64) bool { return p != nil && *p == id },
+	"day": func(t time.Time) string { return t.In(jst).Format("2006-01-02") },
+	"optday": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(jst).Format("2006-01-02")
+	},
+	"has": func(xs []string, x string) bool {
+		for _, v := range xs {
+			if v == x {
+				return true
+			}
+		}
+		return false
+	},
+	"plus1": func(i int) int { return i + 1 },
 }
 
 // jst is Japan Standard Time; times are shown in it. Fixed, because the
@@ -111,6 +127,10 @@ func navFor(p *kasuhara.Principal, current string) []navItem {
 		{"/cases/new", "cases.nav.report", kasuhara.ActCaseCreate},
 		{"/cases", "cases.nav.list", kasuhara.ActCaseReadOwn},
 		{"/policy", "policyweb.nav.handbook", kasuhara.ActPolicyView},
+		{"/consult", "desk.nav.consult", kasuhara.ActConsultationSubmit},
+		{"/desk", "desk.nav.desk", kasuhara.ActConsultationRead},
+		{"/training", "training.nav.mine", kasuhara.ActTrainingTake},
+		{"/training/admin", "training.nav.admin", kasuhara.ActTrainingReport},
 		{"/calls/live", "calls.nav.live", kasuhara.ActCallMonitor},
 		{"/admin/users", "nav.users", kasuhara.ActUserList},
 		{"/admin/departments", "nav.departments", kasuhara.ActDepartmentManage},

@@ -19,6 +19,10 @@ type authMode int
 const (
 	public   authMode = iota // no sign-in needed
 	signedIn                 // a session or, under /api/, a bearer token
+	// anonymous routes are public routes that must not learn who calls:
+	// the session cookie is not read and the client's address is dropped
+	// from the request context, so no audit entry or log line can carry it.
+	anonymous
 )
 
 // buildRoutes is the one place every route is listed.
@@ -83,6 +87,34 @@ func (s *Server) buildRoutes() http.Handler {
 		// Live calls: the supervisors' board.
 		{"GET", "/calls/live", signedIn, s.liveCallsPage},
 
+		// Consultation desk (相談窓口): staff, the public link, the desk.
+		{"GET", "/consult", signedIn, s.consultPage},
+		{"POST", "/consult", signedIn, s.consultSubmit},
+		{"GET", "/consult/{id}", signedIn, s.consultThreadPage},
+		{"POST", "/consult/{id}/messages", signedIn, s.consultMessageSubmit},
+		{"POST", "/consult/{id}/consent", signedIn, s.consultConsentSubmit},
+		{"GET", "/p/{org}/consult", anonymous, s.publicConsultPage},
+		{"POST", "/p/{org}/consult", anonymous, s.publicConsultSubmit},
+		{"GET", "/p/{org}/consult/status", anonymous, s.publicStatusPage},
+		{"POST", "/p/{org}/consult/status", anonymous, s.publicStatusSubmit},
+		{"POST", "/p/{org}/consult/message", anonymous, s.publicMessageSubmit},
+		{"POST", "/p/{org}/consult/consent", anonymous, s.publicConsentSubmit},
+		{"GET", "/desk", signedIn, s.deskPage},
+		{"GET", "/desk/consultations/{id}", signedIn, s.deskConsultationPage},
+		{"POST", "/desk/consultations/{id}/reply", signedIn, s.deskReplySubmit},
+		{"POST", "/desk/consultations/{id}/follow-ups", signedIn, s.deskFollowUpSubmit},
+		{"POST", "/desk/consultations/{id}/follow-ups/{fid}/done", signedIn, s.deskFollowUpDoneSubmit},
+		{"POST", "/desk/consultations/{id}/handover", signedIn, s.deskHandoverSubmit},
+
+		// Training.
+		{"GET", "/training", signedIn, s.trainingPage},
+		{"GET", "/training/tasks/{id}", signedIn, s.trainingTaskPage},
+		{"POST", "/training/tasks/{id}/quiz", signedIn, s.trainingQuizSubmit},
+		{"GET", "/training/tasks/{id}/certificate", signedIn, s.trainingCertificatePage},
+		{"GET", "/training/admin", signedIn, s.trainingAdminPage},
+		{"POST", "/training/admin/assignments", signedIn, s.trainingAssignSubmit},
+		{"POST", "/training/admin/reminders", signedIn, s.trainingRemindSubmit},
+
 		// API v1.
 		{"GET", "/api/v1/me", signedIn, s.apiMe},
 		{"GET", "/api/v1/users", signedIn, s.apiUsers},
@@ -127,6 +159,18 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/api/v1/restrictions/{id}/lift", signedIn, s.apiRestrictionLift},
 		{"GET", "/api/v1/notifications", signedIn, s.apiNotifications},
 
+		// Consultations and training.
+		{"GET", "/api/v1/consultations", signedIn, s.apiConsultations},
+		{"POST", "/api/v1/consultations", signedIn, s.apiConsultationCreate},
+		{"GET", "/api/v1/consultations/{id}", signedIn, apiGetByID(s, s.App.DeskConsultation)},
+		{"POST", "/api/v1/consultations/{id}/replies", signedIn, s.apiConsultationReply},
+		{"POST", "/api/v1/consultations/{id}/follow-ups", signedIn, s.apiFollowUpCreate},
+		{"POST", "/api/v1/consultations/{id}/handover", signedIn, s.apiHandover},
+		{"GET", "/api/v1/training/tasks", signedIn, s.apiTrainingTasks},
+		{"GET", "/api/v1/training/progress", signedIn, s.apiTrainingProgress},
+		{"POST", "/api/v1/training/assignments", signedIn, s.apiTrainingAssign},
+		{"POST", "/api/v1/training/reminders", signedIn, s.apiTrainingRemind},
+
 		// Detection and live call assist.
 		{"POST", "/api/v1/detect", signedIn, s.apiDetect},
 		{"GET", "/api/v1/calls", signedIn, s.apiLiveCalls},
@@ -139,10 +183,14 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/api/v1/calls/{id}/end", signedIn, s.apiCallEnd},
 	}
 	mux := http.NewServeMux()
+	s.anonymousRoutes = http.NewServeMux()
 	for _, rt := range s.routes {
 		h := http.Handler(rt.h)
 		if rt.auth == signedIn {
 			h = s.requireSignIn(h, strings.HasPrefix(rt.path, "/api/"))
+		}
+		if rt.auth == anonymous {
+			s.anonymousRoutes.Handle(rt.method+" "+rt.path, http.NotFoundHandler())
 		}
 		mux.Handle(rt.method+" "+rt.path, s.instrument(rt.method+" "+rt.path, h))
 	}

@@ -35,6 +35,9 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 	routes  []route
+	// anonymousRoutes matches the routes marked anonymous, so that
+	// authenticate can leave them alone before the mux routes the request.
+	anonymousRoutes *http.ServeMux
 }
 
 // PoolStats is the database pool's state for /metrics.
