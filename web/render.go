@@ -57,7 +57,7 @@ var funcs = template.FuncMap{
 		return *p
 	},
 	"eqid": func(p *int64, id int64) bool { return p != nil && *p == id },
-	"day": func(t time.Time) string { return t.In(jst).Format("2006-01-02") },
+	"day":  func(t time.Time) string { return t.In(jst).Format("2006-01-02") },
 	"optday": func(t *time.Time) string {
 		if t == nil {
 			return ""
