@@ -14,6 +14,8 @@ type Store interface {
 	CaseService
 	ConsultationService
 	TrainingService
+	CaseReportService
+	DeliveryService
 	// Atomic runs fn with a Store bound to one transaction; everything fn
 	// writes is committed together when it returns nil, or not at all.
 	Atomic(ctx context.Context, fn func(tx Store) error) error

@@ -413,3 +413,77 @@ SELECT id, task_id, number, score, passed, answers, created_at FROM training_att
 
 -- name: training-task-reminded
 UPDATE training_tasks SET reminded_at = $2 WHERE id = $1;
+
+-- ---- Case reports and notification delivery (migration 007) ----
+
+-- name: measure-insert
+INSERT INTO case_measures (org_id, case_id, kind, text, owner_id, due_at, done_at, created_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id;
+
+-- name: measure-done
+UPDATE case_measures SET done_at = $3 WHERE case_id = $1 AND id = $2;
+
+-- name: measures-of-case
+SELECT m.id, m.org_id, m.case_id, m.kind, m.text, m.owner_id, u.name, m.due_at, m.done_at, m.created_by, m.created_at
+FROM case_measures m JOIN users u ON u.id = m.owner_id
+WHERE m.case_id = $1 ORDER BY CASE m.kind WHEN 'corrective' THEN 0 ELSE 1 END, m.due_at, m.id;
+
+-- name: approval-insert
+INSERT INTO case_approvals (org_id, case_id, role, approver_id, approver_name, note, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id;
+
+-- name: approvals-of-case
+SELECT id, org_id, case_id, role, approver_id, approver_name, note, at FROM case_approvals WHERE case_id = $1 ORDER BY at, id;
+
+-- name: notify-channel-insert
+INSERT INTO notify_channels (org_id, kind, name, config, secret, enabled, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id;
+
+-- name: notify-channel-update
+UPDATE notify_channels SET kind = $3, config = $4, secret = CASE WHEN $5 = '' THEN secret ELSE $5 END, enabled = $6, updated_at = $7
+WHERE org_id = $1 AND name = $2 RETURNING id, created_at, secret <> '';
+
+-- name: notify-channels
+SELECT id, org_id, kind, name, config, secret <> '', enabled, created_at, updated_at FROM notify_channels WHERE org_id = $1 ORDER BY id;
+
+-- name: notify-channel-secret
+SELECT id, org_id, kind, name, config, secret, enabled, created_at, updated_at FROM notify_channels WHERE id = $1;
+
+-- name: notifications-unplanned
+SELECT id, org_id, kind, case_id, recipient_id, urgent, created_at, delivered_at FROM notifications
+WHERE planned_at IS NULL ORDER BY id LIMIT $1;
+
+-- name: notification-planned
+UPDATE notifications SET planned_at = $2 WHERE id = $1;
+
+-- name: notification-by-id
+SELECT id, org_id, kind, case_id, recipient_id, urgent, created_at, delivered_at FROM notifications WHERE id = $1;
+
+-- name: delivery-insert
+INSERT INTO notify_deliveries (org_id, notification_id, channel_id, event_key, attempts, last_error, next_at, created_at)
+VALUES ($1, $2, $3, $4, 0, '', $5, $5) ON CONFLICT (channel_id, event_key) DO NOTHING RETURNING id;
+
+-- name: deliveries-claim
+UPDATE notify_deliveries SET next_at = $2, attempts = attempts + 1
+WHERE id IN (SELECT id FROM notify_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= $1 ORDER BY next_at LIMIT $3)
+RETURNING id, org_id, notification_id, channel_id, event_key, attempts, last_error, next_at, delivered_at, failed_at, created_at;
+
+-- name: delivery-finish
+UPDATE notify_deliveries SET last_error = $2, next_at = $3, delivered_at = $4, failed_at = $5 WHERE id = $1;
+
+-- name: notification-delivered
+UPDATE notifications SET delivered_at = $2 WHERE id = $1 AND delivered_at IS NULL;
+
+-- name: deliveries-of-notification
+SELECT id, org_id, notification_id, channel_id, event_key, attempts, last_error, next_at, delivered_at, failed_at, created_at
+FROM notify_deliveries WHERE notification_id = $1 ORDER BY id;
+
+-- name: deliveries-of-org
+SELECT id, org_id, notification_id, channel_id, event_key, attempts, last_error, next_at, delivered_at, failed_at, created_at
+FROM notify_deliveries WHERE org_id = $1 ORDER BY id DESC LIMIT 200;
+
+-- name: cases-claim-overdue
+UPDATE cases SET overdue_notified_at = $1
+WHERE id IN (SELECT id FROM cases WHERE due_at IS NOT NULL AND due_at < $1 AND state <> 'closed'
+    AND (overdue_notified_at IS NULL OR overdue_notified_at < due_at) ORDER BY due_at LIMIT $2)
+RETURNING id;
