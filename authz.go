@@ -38,6 +38,11 @@ const (
 	ActCustomerManage  Action = "customer.manage"  // create and edit customers, record contacts
 	ActRestrictionSet  Action = "restriction.set"  // impose or lift; the policy may narrow the roles further
 	ActNotificationOwn Action = "notification.own" // one's own notifications
+	// The corrective-action report (是正処置計画書兼報告書) is read by whoever
+	// may read the case; measures are added with case.handle.
+	ActReportApprove Action = "case.report_approve" // approve a case's report in one's own role (supervisor, then executive)
+	ActCaseEvidence  Action = "case.evidence"       // produce the evidence bundle for lawyers or the police
+	ActNotifyManage  Action = "notify.manage"       // configure SMTP and webhooks, see deliveries
 
 	// Consultation desk (相談窓口). Anonymous consultations through the
 	// public link need no action: they have no principal.
@@ -51,6 +56,15 @@ const (
 	ActTrainingTake   Action = "training.take"   // one's own modules, quizzes and certificates
 	ActTrainingAssign Action = "training.assign" // assign modules, send reminders
 	ActTrainingReport Action = "training.report" // completion and scores per person
+
+	// Care after a case, the dashboard, retention, privacy and compliance.
+	ActCareOwn          Action = "care.own"          // one's own care plan: its tasks, owners and dates
+	ActCareManage       Action = "care.manage"       // every care plan: read (audited), start, assign, complete
+	ActDashboardView    Action = "dashboard.view"    // aggregate figures, never a person's content
+	ActLegalHold        Action = "case.hold"         // put a case under legal hold or release it
+	ActRetentionManage  Action = "retention.manage"  // see retention periods, run deletion
+	ActPrivacyExport    Action = "privacy.export"    // export one person's data for a disclosure request
+	ActComplianceReport Action = "compliance.report" // the yearly compliance report
 )
 
 // permissions is the role × action table. Auditors read; only admins change
@@ -80,6 +94,9 @@ var permissions = map[Action][]Role{
 	ActCustomerManage:   {RoleSupervisor, RoleExecutive},
 	ActRestrictionSet:   {RoleSupervisor, RoleExecutive, RoleAdmin},
 	ActNotificationOwn:  Roles,
+	ActReportApprove:    {RoleSupervisor, RoleExecutive},
+	ActCaseEvidence:     {RoleSupervisor, RoleExecutive, RoleAuditor},
+	ActNotifyManage:     {RoleAdmin},
 	ActDetectUse:        Roles,
 	// The phone system's token belongs to a staff or supervisor account.
 	ActCallAssist:  {RoleStaff, RoleSupervisor},
@@ -94,6 +111,15 @@ var permissions = map[Action][]Role{
 	ActTrainingTake:         Roles,
 	ActTrainingAssign:       {RoleAdmin, RoleSupervisor, RoleExecutive},
 	ActTrainingReport:       {RoleAdmin, RoleSupervisor, RoleExecutive, RoleAuditor},
+	// Care plans are read by the desk and the person concerned only: not by
+	// supervisors, who see the case but not how the person is doing.
+	ActCareOwn:          Roles,
+	ActCareManage:       {RoleDesk},
+	ActDashboardView:    {RoleSupervisor, RoleExecutive, RoleAuditor},
+	ActLegalHold:        {RoleExecutive, RoleAdmin},
+	ActRetentionManage:  {RoleAdmin},
+	ActPrivacyExport:    {RoleAdmin, RoleAuditor},
+	ActComplianceReport: {RoleAdmin, RoleExecutive, RoleAuditor},
 }
 
 // Actions lists every action, for the matrix test and the documentation.

@@ -33,6 +33,9 @@ var want = map[kasuhara.Action]map[kasuhara.Role]bool{
 	kasuhara.ActCustomerManage:   only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
 	kasuhara.ActRestrictionSet:   only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAdmin),
 	kasuhara.ActNotificationOwn:  all(),
+	kasuhara.ActReportApprove:    only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
+	kasuhara.ActCaseEvidence:     only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAuditor),
+	kasuhara.ActNotifyManage:     only(kasuhara.RoleAdmin),
 	kasuhara.ActDetectUse:        all(),
 	kasuhara.ActCallAssist:       only(kasuhara.RoleStaff, kasuhara.RoleSupervisor),
 	kasuhara.ActCallMonitor:      only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
@@ -45,6 +48,14 @@ var want = map[kasuhara.Action]map[kasuhara.Role]bool{
 	kasuhara.ActTrainingTake:         all(),
 	kasuhara.ActTrainingAssign:       only(kasuhara.RoleAdmin, kasuhara.RoleSupervisor, kasuhara.RoleExecutive),
 	kasuhara.ActTrainingReport:       only(kasuhara.RoleAdmin, kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAuditor),
+
+	kasuhara.ActCareOwn:          all(),
+	kasuhara.ActCareManage:       only(kasuhara.RoleDesk),
+	kasuhara.ActDashboardView:    only(kasuhara.RoleSupervisor, kasuhara.RoleExecutive, kasuhara.RoleAuditor),
+	kasuhara.ActLegalHold:        only(kasuhara.RoleExecutive, kasuhara.RoleAdmin),
+	kasuhara.ActRetentionManage:  only(kasuhara.RoleAdmin),
+	kasuhara.ActPrivacyExport:    only(kasuhara.RoleAdmin, kasuhara.RoleAuditor),
+	kasuhara.ActComplianceReport: only(kasuhara.RoleAdmin, kasuhara.RoleExecutive, kasuhara.RoleAuditor),
 }
 
 func all() map[kasuhara.Role]bool { return only(kasuhara.Roles...) }

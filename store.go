@@ -16,6 +16,9 @@ type Store interface {
 	TrainingService
 	CaseReportService
 	DeliveryService
+	CareService
+	RetentionService
+	DashboardService
 	// Atomic runs fn with a Store bound to one transaction; everything fn
 	// writes is committed together when it returns nil, or not at all.
 	Atomic(ctx context.Context, fn func(tx Store) error) error

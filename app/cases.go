@@ -276,7 +276,10 @@ func (a *App) ReportCase(ctx context.Context, p *kasuhara.Principal, in CaseRepo
 				return err
 			}
 		}
-		return a.audit(ctx, tx, p, &c.OrgID, "case.create", target("case", c.ID), "ok", map[string]any{"after": caseAudit(c)})
+		if err := a.audit(ctx, tx, p, &c.OrgID, "case.create", target("case", c.ID), "ok", map[string]any{"after": caseAudit(c)}); err != nil {
+			return err
+		}
+		return a.ensureCarePlan(ctx, tx, p, c, doc)
 	})
 	if err != nil {
 		return nil, err
@@ -597,6 +600,10 @@ func (a *App) changeCase(ctx context.Context, p *kasuhara.Principal, id int64, a
 			return err
 		}
 		if err := tx.UpdateCase(ctx, c); err != nil {
+			return err
+		}
+		// An effect on staff recorded later starts the care plan then.
+		if err := a.ensureCarePlan(ctx, tx, p, c, doc); err != nil {
 			return err
 		}
 		ev := &kasuhara.CaseEvent{CaseID: c.ID, Kind: kind, ActorID: p.User.ID, Actor: p.User.Name, Note: note, Detail: c.Judgement}

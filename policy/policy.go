@@ -303,7 +303,7 @@ type Records struct {
 
 // Retention is how long one kind of record is kept.
 type Retention struct {
-	Kind   string `yaml:"kind" lint:"required" enum:"call_recording,video,email,report,case,other"`
+	Kind   string `yaml:"kind" lint:"required" enum:"call_recording,video,email,report,case,call_transcript,consultation,other"`
 	Period string `yaml:"period" doc:"e.g. 30d, 3m, 1y; empty when open"`
 	Open   `yaml:",inline"`
 }

@@ -414,6 +414,29 @@ SELECT id, task_id, number, score, passed, answers, created_at FROM training_att
 -- name: training-task-reminded
 UPDATE training_tasks SET reminded_at = $2 WHERE id = $1;
 
+-- name: care-plan-insert
+INSERT INTO care_plans (org_id, case_id, subject_id, injured, wants_to_talk, status, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id;
+
+-- name: care-task-insert
+INSERT INTO care_tasks (plan_id, org_id, seq, kind, clause, owner_id, due_on, note, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id;
+
+-- name: care-task-update
+UPDATE care_tasks SET owner_id = $4, due_on = $5, note = $6, done_at = $7, done_by = $8
+WHERE org_id = $1 AND plan_id = $2 AND id = $3;
+
+-- name: care-tasks-of-plan
+SELECT t.id, t.plan_id, t.org_id, t.seq, t.kind, t.clause, t.owner_id, COALESCE(u.name, ''), t.due_on, t.note, t.done_at, t.done_by, t.created_at
+FROM care_tasks t LEFT JOIN users u ON u.id = t.owner_id WHERE t.plan_id = $1 ORDER BY t.seq, t.id;
+
+-- name: care-plan-status
+UPDATE care_plans SET status = $3, closed_at = $4 WHERE org_id = $1 AND id = $2;
+
+-- name: job-lease
+INSERT INTO job_leases (name, holder, until) VALUES ($1, $2, $3)
+ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE job_leases.until <= $4;
+
 -- ---- Case reports and notification delivery (migration 007) ----
 
 -- name: measure-insert
