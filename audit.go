@@ -62,9 +62,12 @@ func (e *AuditEntry) ComputeHash() string {
 
 // AuditFilter selects entries for the audit log view.
 type AuditFilter struct {
-	OrgIDs    []int64 // empty: all organizations (system administration only)
-	Action    string  // prefix match, e.g. "auth."
-	ActorID   *int64
+	OrgIDs  []int64 // empty: all organizations (system administration only)
+	Action  string  // prefix match, e.g. "auth."
+	ActorID *int64
+	// Targets, when set, selects entries whose Target is one of these
+	// (e.g. "case:12" and its attachments, for an evidence bundle).
+	Targets   []string
 	BeforeSeq int64 // cursor: entries with Seq < BeforeSeq; 0 for the newest
 	Limit     int
 }

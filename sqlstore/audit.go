@@ -81,6 +81,14 @@ func (db *DB) ListAudit(ctx context.Context, f kasuhara.AuditFilter) ([]*kasuhar
 		args = append(args, *f.ActorID)
 		where = append(where, "actor_id = $"+itoa(len(args)))
 	}
+	if len(f.Targets) > 0 {
+		ph := make([]string, len(f.Targets))
+		for i, t := range f.Targets {
+			args = append(args, t)
+			ph[i] = "$" + itoa(len(args))
+		}
+		where = append(where, "target IN ("+strings.Join(ph, ",")+")")
+	}
 	if f.BeforeSeq > 0 {
 		args = append(args, f.BeforeSeq)
 		where = append(where, "seq < $"+itoa(len(args)))

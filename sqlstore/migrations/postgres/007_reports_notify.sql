@@ -72,3 +72,5 @@ CREATE INDEX notifications_unplanned ON notifications (id) WHERE planned_at IS N
 CREATE INDEX cases_due_open ON cases (due_at) WHERE due_at IS NOT NULL AND state <> 'closed';
 -- When the case's overdue notice went out; a later due date notifies again.
 ALTER TABLE cases ADD COLUMN overdue_notified_at BIGINT;
+-- An evidence bundle quotes the audit entries of one case and its attachments.
+CREATE INDEX audit_log_target ON audit_log (target, seq);
