@@ -312,6 +312,9 @@ func (a *App) AddCareTask(ctx context.Context, p *kasuhara.Principal, id int64, 
 	if err != nil {
 		return nil, err
 	}
+	if in.OwnerID != nil && *in.OwnerID == 0 {
+		in.OwnerID = nil
+	}
 	t := &kasuhara.CareTask{PlanID: pl.ID, OrgID: pl.OrgID, Kind: in.Kind, OwnerID: in.OwnerID, DueOn: *due, Note: in.Note}
 	if err := t.Validate(); err != nil {
 		return nil, err

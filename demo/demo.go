@@ -97,7 +97,10 @@ func Load(ctx context.Context, a *app.App) (created bool, err error) {
 		if err := loadCases(ctx, a); err != nil {
 			return false, err
 		}
-		return false, loadDeskAndTraining(ctx, a)
+		if err := loadDeskAndTraining(ctx, a); err != nil {
+			return false, err
+		}
+		return false, loadCare(ctx, a)
 	} else if kasuhara.ErrorCode(err) != kasuhara.ENOTFOUND {
 		return false, err
 	}
@@ -116,7 +119,10 @@ func Load(ctx context.Context, a *app.App) (created bool, err error) {
 	if err := loadCases(ctx, a); err != nil {
 		return true, err
 	}
-	return true, loadDeskAndTraining(ctx, a)
+	if err := loadDeskAndTraining(ctx, a); err != nil {
+		return true, err
+	}
+	return true, loadCare(ctx, a)
 }
 
 func loadOrg(ctx context.Context, a *app.App, spec orgSpec, parent *int64) (*kasuhara.Organization, error) {

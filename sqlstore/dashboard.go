@@ -40,11 +40,9 @@ func (db *DB) CaseFacts(ctx context.Context, f kasuhara.DashboardFilter) ([]*kas
 		c.OccurredAt, c.CreatedAt = fromMicro(occurred), fromMicro(created)
 		c.DepartmentID, c.CustomerID = fromOptInt(dept), fromOptInt(cust)
 		c.AssessedAt, c.ClosedAt = fromOptMicro(assessed), fromOptMicro(closed)
-		if err := json.Unmarshal([]byte(types), &c.Types); err != nil {
-			return nil, mapErr(err)
-		}
-		if err := json.Unmarshal([]byte(codes), &c.Codes); err != nil {
-			return nil, mapErr(err)
+		c.Types = splitList(types)
+		for _, x := range splitList(codes) {
+			c.Codes = append(c.Codes, kasuhara.BehaviourCode(x))
 		}
 		var e kasuhara.CaseEscalation
 		if esc != "" {

@@ -129,6 +129,8 @@ func navFor(p *kasuhara.Principal, current string) []navItem {
 		{"/policy", "policyweb.nav.handbook", kasuhara.ActPolicyView},
 		{"/consult", "desk.nav.consult", kasuhara.ActConsultationSubmit},
 		{"/desk", "desk.nav.desk", kasuhara.ActConsultationRead},
+		{"/care", "care.nav", kasuhara.ActCareOwn},
+		{"/dashboard", "dashboard.nav", kasuhara.ActDashboardView},
 		{"/training", "training.nav.mine", kasuhara.ActTrainingTake},
 		{"/training/admin", "training.nav.admin", kasuhara.ActTrainingReport},
 		{"/calls/live", "calls.nav.live", kasuhara.ActCallMonitor},

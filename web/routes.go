@@ -121,6 +121,15 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/training/admin/assignments", signedIn, s.trainingAssignSubmit},
 		{"POST", "/training/admin/reminders", signedIn, s.trainingRemindSubmit},
 
+		// Care after a case, the dashboard.
+		{"GET", "/care", signedIn, s.carePage},
+		{"POST", "/care/start", signedIn, s.careStartSubmit},
+		{"GET", "/care/{id}", signedIn, s.carePlanPage},
+		{"POST", "/care/{id}/tasks", signedIn, s.careTaskAddSubmit},
+		{"POST", "/care/{id}/tasks/{tid}", signedIn, s.careTaskUpdateSubmit},
+		{"GET", "/dashboard", signedIn, s.dashboardPage},
+		{"GET", "/dashboard/csv/{chart}", signedIn, s.dashboardCSV},
+
 		// API v1.
 		{"GET", "/api/v1/me", signedIn, s.apiMe},
 		{"GET", "/api/v1/users", signedIn, s.apiUsers},
@@ -181,6 +190,14 @@ func (s *Server) buildRoutes() http.Handler {
 		{"GET", "/api/v1/training/progress", signedIn, s.apiTrainingProgress},
 		{"POST", "/api/v1/training/assignments", signedIn, s.apiTrainingAssign},
 		{"POST", "/api/v1/training/reminders", signedIn, s.apiTrainingRemind},
+
+		// Care plans and the dashboard.
+		{"GET", "/api/v1/care/plans", signedIn, s.apiCarePlans},
+		{"POST", "/api/v1/care/plans", signedIn, s.apiCarePlanCreate},
+		{"GET", "/api/v1/care/plans/{id}", signedIn, apiGetByID(s, s.App.CarePlan)},
+		{"POST", "/api/v1/care/plans/{id}/tasks", signedIn, s.apiCareTaskCreate},
+		{"PATCH", "/api/v1/care/plans/{id}/tasks/{tid}", signedIn, s.apiCareTaskUpdate},
+		{"GET", "/api/v1/dashboard", signedIn, s.apiDashboard},
 
 		// Detection and live call assist.
 		{"POST", "/api/v1/detect", signedIn, s.apiDetect},
