@@ -141,6 +141,9 @@ func (db *DB) NotificationByID(ctx context.Context, id int64) (*kasuhara.Notific
 // CreateDelivery implements kasuhara.DeliveryService.
 func (db *DB) CreateDelivery(ctx context.Context, d *kasuhara.NotifyDelivery) (bool, error) {
 	now := db.Now()
+	if d.NextAt != nil {
+		now = *d.NextAt // the caller's clock decides when it is first due
+	}
 	err := db.write.QueryRowContext(ctx, db.q("delivery-insert"), d.OrgID, d.NotificationID, d.ChannelID, d.EventKey, micro(now)).Scan(&d.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil

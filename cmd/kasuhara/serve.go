@@ -27,6 +27,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	demoFlag := fs.Bool("demo", e.getenv("KASUHARA_DEMO") == "true", "load the demo organization \"demo\" and print its accounts ($KASUHARA_DEMO)")
 	orgSlug := fs.String("bootstrap-org", envOr(e, "KASUHARA_BOOTSTRAP_ORG", "main"), "slug of the first organization created on an empty database ($KASUHARA_BOOTSTRAP_ORG)")
 	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let in-flight requests finish on SIGTERM")
+	publicURL := fs.String("public-url", e.getenv("KASUHARA_PUBLIC_URL"), "address users reach the server at, for links in emails and webhooks ($KASUHARA_PUBLIC_URL; default: the listening address)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -101,6 +102,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if c.tlsCert != "" {
 		scheme = "https"
 	}
+	// Notifications are delivered from the database by every server;
+	// each delivery is claimed by one of them.
+	base := *publicURL
+	if base == "" {
+		base = scheme + "://" + ln.Addr().String()
+	}
+	go app.NewDeliverer(a, base).Run(ctx)
 	fmt.Fprintf(e.stdout, "kasuhara %s listening on %s://%s (%s) — started in %s\n", version, scheme, ln.Addr(), describeDB(&c), time.Since(start).Round(time.Millisecond))
 	log.Info("listening", "addr", ln.Addr().String(), "tls", c.tlsCert != "", "startup_ms", time.Since(start).Milliseconds())
 
