@@ -482,4 +482,20 @@ func TestRestriction_PolicyNarrowsApprovers(t *testing.T) {
 	if r, err := e.a.Restrict(ctx, e.exec, in); err != nil || r.ApproverRole != "executive" {
 		t.Errorf("executive: %v", err)
 	}
+	// The supervisors who brief the front line hear of it; the approver does not.
+	notes, _ := e.db.ListNotifications(ctx, 0, e.sv.User.ID)
+	var told bool
+	for _, n := range notes {
+		told = told || n.Kind == "restriction"
+	}
+	if !told {
+		t.Errorf("supervisor not notified of the restriction: %+v", notes)
+	}
+	if notes, _ := e.db.ListNotifications(ctx, 0, e.exec.User.ID); len(notes) > 0 {
+		for _, n := range notes {
+			if n.Kind == "restriction" {
+				t.Errorf("approver notified of their own restriction")
+			}
+		}
+	}
 }

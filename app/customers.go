@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -300,6 +301,9 @@ func (a *App) Restrict(ctx context.Context, p *kasuhara.Principal, in Restrictio
 		if err := tx.CreateRestriction(ctx, r); err != nil {
 			return err
 		}
+		if err := a.notifyRestriction(ctx, tx, p, r); err != nil {
+			return err
+		}
 		return a.audit(ctx, tx, p, &in.OrgID, "restriction.create", target("restriction", r.ID), "ok", map[string]any{"after": r})
 	})
 	if err != nil {
@@ -481,4 +485,37 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// notifyRestriction tells the organization's supervisors (who brief the
+// front line) and the case's assignee that a customer is now restricted.
+// The approver is not notified of their own decision.
+func (a *App) notifyRestriction(ctx context.Context, tx kasuhara.Store, p *kasuhara.Principal, r *kasuhara.Restriction) error {
+	users, _, err := tx.ListUsers(ctx, kasuhara.UserFilter{OrgID: r.OrgID, Role: kasuhara.RoleSupervisor, Limit: 500})
+	if err != nil {
+		return err
+	}
+	recipients := map[int64]bool{}
+	for _, u := range users {
+		if !u.Disabled {
+			recipients[u.ID] = true
+		}
+	}
+	if r.CaseID != nil {
+		if c, err := tx.FindCase(ctx, []int64{r.OrgID}, *r.CaseID); err == nil && c.AssigneeID != nil {
+			recipients[*c.AssigneeID] = true
+		}
+	}
+	delete(recipients, p.User.ID)
+	ids := make([]int64, 0, len(recipients))
+	for id := range recipients {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // a stable order keeps deliveries and tests deterministic
+	for _, id := range ids {
+		if err := tx.CreateNotification(ctx, &kasuhara.Notification{OrgID: r.OrgID, Kind: "restriction", CaseID: r.CaseID, RecipientID: id}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
