@@ -261,11 +261,18 @@ type CaseFilter struct {
 	Limit          int
 }
 
+// CaseTotalCap is the most cases a list counts: beyond it the total says
+// "CaseTotalCap or more" rather than paying for an exact count.
+const CaseTotalCap = 10000
+
 // CasePage is one page of cases.
 type CasePage struct {
-	Items      []*Case `json:"items"`
-	Total      int     `json:"total"`
-	NextCursor string  `json:"next_cursor,omitempty"`
+	Items []*Case `json:"items"`
+	// Total is the number of matching cases, at most CaseTotalCap; when
+	// more match, Total is CaseTotalCap and TotalCapped is true.
+	Total       int    `json:"total"`
+	TotalCapped bool   `json:"total_capped"`
+	NextCursor  string `json:"next_cursor,omitempty"`
 }
 
 // CaseService stores cases, their attachments, events and notifications.

@@ -469,7 +469,7 @@ func (a *App) Cases(ctx context.Context, p *kasuhara.Principal, f kasuhara.CaseF
 		c.Overdue = c.IsOverdue(now)
 	}
 	return page, a.Audit(ctx, p, "case.list", "", "ok", map[string]any{"orgs": f.OrgIDs, "state": f.State, "type": f.Type,
-		"query": f.Query != "", "returned": len(page.Items), "total": page.Total})
+		"query": f.Query != "", "returned": len(page.Items), "total": page.Total, "total_capped": page.TotalCapped})
 }
 
 // caseScope authorizes action and narrows f to what p may read.

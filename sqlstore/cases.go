@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kasuhara/kasuhara"
 )
@@ -170,8 +171,9 @@ func (db *DB) FindCase(ctx context.Context, orgIDs []int64, id int64) (*kasuhara
 	return nil, &kasuhara.Error{Code: kasuhara.ENOTFOUND, Key: "error.not_found", Message: "not found"}
 }
 
-// caseWhere turns a filter into conditions, without the cursor.
-func caseWhere(f kasuhara.CaseFilter) *where {
+// caseWhere turns a filter into conditions, without the cursor. useIndex
+// lets SQLite's full-text index answer the search words (see searchWhere).
+func (db *DB) caseWhere(f kasuhara.CaseFilter, useIndex bool) *where {
 	w := &where{}
 	switch len(f.OrgIDs) {
 	case 0:
@@ -211,7 +213,11 @@ func caseWhere(f kasuhara.CaseFilter) *where {
 		w.add("occurred_at < ?", micro(*f.To))
 	}
 	if f.Overdue {
-		w.add("due_at IS NOT NULL AND due_at < ? AND state <> 'closed'", micro(f.Now))
+		// No "due_at IS NOT NULL": the comparison already excludes NULL,
+		// and SQLite's planner reads the two terms as a narrow two-sided
+		// range on due_at, preferring a due-date index and sorting every
+		// overdue case over walking an assignee's open cases in order.
+		w.add("due_at < ? AND state <> 'closed'", micro(f.Now))
 	}
 	if f.Type != "" {
 		// The type index leads with org_id; repeating the organization
@@ -226,21 +232,102 @@ func caseWhere(f kasuhara.CaseFilter) *where {
 		w.add(`codes LIKE ? ESCAPE '\'`, "%,"+escapeLike(string(f.Code))+",%")
 	}
 	if q := kasuhara.NormalizeSearch(f.Query); q != "" {
-		for _, word := range strings.Fields(q) {
-			w.add(`search_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(word)+"%")
-		}
+		db.searchWhere(w, strings.Fields(q), useIndex)
 	}
 	return w
+}
+
+// searchWhere adds a substring match on the normalized text for each word.
+// On PostgreSQL that is a LIKE the pg_trgm index answers (migrations 003 and
+// 009), and its planner weighs the index against the others. On SQLite, with
+// useIndex, words of three characters or more go to the FTS5 trigram index
+// (migration 009) as one query of quoted phrases, which a trigram index
+// matches as substrings of the same normalized text; words of one or two
+// characters stay LIKE over search_norm, because a trigram index cannot
+// match anything shorter than a trigram. As a further condition of a query
+// the index drives, such a LIKE only reads the rows the index found.
+func (db *DB) searchWhere(w *where, words []string, useIndex bool) {
+	if match := ftsQuery(words); db.Dialect == SQLite && useIndex && match != "" {
+		w.add("id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)", match)
+		words = shortWords(words)
+	}
+	for _, word := range words {
+		w.add(`search_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(word)+"%")
+	}
+}
+
+// ftsQuery is the FTS5 query for the words a trigram index can match: each
+// a quoted phrase, all required. Empty when every word is shorter.
+func ftsQuery(words []string) string {
+	var phrases []string
+	for _, word := range words {
+		if utf8.RuneCountInString(word) >= 3 {
+			phrases = append(phrases, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(phrases, " ")
+}
+
+func shortWords(words []string) []string {
+	var out []string
+	for _, word := range words {
+		if utf8.RuneCountInString(word) < 3 {
+			out = append(out, word)
+		}
+	}
+	return out
+}
+
+// How SQLite answers a search depends on how common its words are, which a
+// capped count of the full-text matches (well under 10 ms) tells. Few matches
+// (up to ftsPageMax): the index drives both the page and the count. More: a
+// page is filled sooner by walking the cases newest first and testing each
+// with LIKE (at a million cases, a word in every case takes 3 s from the
+// index, under a millisecond by the walk), while the count still reads the
+// index's matches (up to ftsCountMax) rather than scanning the table for a
+// word in one case of a hundred. Beyond that the word is so common that the
+// walk reaches the count's cap early.
+const (
+	ftsPageMax  = 5000
+	ftsCountMax = 50000
+)
+
+// searchPlan reports whether the page and the count of f should start from
+// the full-text index.
+func (db *DB) searchPlan(ctx context.Context, f kasuhara.CaseFilter) (page, count bool, err error) {
+	match := ftsQuery(strings.Fields(kasuhara.NormalizeSearch(f.Query)))
+	if db.Dialect != SQLite || match == "" {
+		return false, false, nil
+	}
+	var n int
+	err = db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM cases_fts WHERE cases_fts MATCH $1 LIMIT "+strconv.Itoa(ftsCountMax+1)+") AS matching",
+		match).Scan(&n)
+	if err != nil {
+		return false, false, mapErr(err)
+	}
+	return n <= ftsPageMax, n <= ftsCountMax, nil
 }
 
 // ListCases implements kasuhara.CaseService. Pages are keyset-paginated on
 // (occurred_at, id), newest first, so deep pages cost what the first does.
 func (db *DB) ListCases(ctx context.Context, f kasuhara.CaseFilter) (*kasuhara.CasePage, error) {
-	w := caseWhere(f)
 	page := &kasuhara.CasePage{Items: []*kasuhara.Case{}}
-	if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM cases"+w.sql(), w.args...).Scan(&page.Total); err != nil {
+	pageIndex, countIndex, err := db.searchPlan(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	// Counting every match of a broad filter costs more than the page
+	// itself at a million cases, and nobody reads past "10,000 or more".
+	w := db.caseWhere(f, countIndex)
+	err = db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM cases"+w.sql()+" LIMIT "+strconv.Itoa(kasuhara.CaseTotalCap+1)+") AS matching",
+		w.args...).Scan(&page.Total)
+	if err != nil {
 		return nil, mapErr(err)
 	}
+	if page.Total > kasuhara.CaseTotalCap {
+		page.Total, page.TotalCapped = kasuhara.CaseTotalCap, true
+	}
+	w = db.caseWhere(f, pageIndex)
 	if f.Cursor != "" {
 		at, id, err := parseCaseCursor(f.Cursor)
 		if err != nil {

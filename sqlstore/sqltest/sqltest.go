@@ -63,6 +63,13 @@ func RequirePostgres(t testing.TB) {
 	}
 }
 
+// shareOnce moves pg_trgm out of test schemas once per test binary, so that
+// dropping one test's schema does not drop the search index of the others.
+var (
+	shareOnce sync.Once
+	shareErr  error
+)
+
 // URL returns a database URL for a new empty database of the dialect: a
 // temporary SQLite file, or a new PostgreSQL schema dropped when the test ends.
 func URL(t testing.TB, dialect string) string {
@@ -77,6 +84,11 @@ func URL(t testing.TB, dialect string) string {
 	admin, err := sql.Open("pgx", PostgresURL())
 	if err != nil {
 		t.Fatal(err)
+	}
+	shareOnce.Do(func() { shareErr = sqlstore.SharePostgresExtensions(context.Background(), admin) })
+	if shareErr != nil {
+		admin.Close()
+		t.Fatal(shareErr)
 	}
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		admin.Close()
