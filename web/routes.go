@@ -199,6 +199,12 @@ func (s *Server) buildRoutes() http.Handler {
 		{"PATCH", "/api/v1/care/plans/{id}/tasks/{tid}", signedIn, s.apiCareTaskUpdate},
 		{"GET", "/api/v1/dashboard", signedIn, s.apiDashboard},
 
+		// Retention, legal hold, disclosure requests.
+		{"GET", "/api/v1/retention", signedIn, s.apiRetentionPreview},
+		{"POST", "/api/v1/retention/run", signedIn, s.apiRetentionRun},
+		{"POST", "/api/v1/cases/{id}/legal-hold", signedIn, s.apiLegalHold},
+		{"GET", "/api/v1/privacy/export", signedIn, s.apiPrivacyExport},
+
 		// Detection and live call assist.
 		{"POST", "/api/v1/detect", signedIn, s.apiDetect},
 		{"GET", "/api/v1/calls", signedIn, s.apiLiveCalls},

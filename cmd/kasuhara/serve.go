@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/kasuhara/kasuhara/app"
@@ -109,6 +110,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		base = scheme + "://" + ln.Addr().String()
 	}
 	go app.NewDeliverer(a, base).Run(ctx)
+	// Retention runs once a day on whichever server takes the day's lease.
+	go a.RetentionJob(ctx, fmt.Sprintf("%s/%d", ln.Addr(), os.Getpid()), db.TryLease)
 	fmt.Fprintf(e.stdout, "kasuhara %s listening on %s://%s (%s) — started in %s\n", version, scheme, ln.Addr(), describeDB(&c), time.Since(start).Round(time.Millisecond))
 	log.Info("listening", "addr", ln.Addr().String(), "tls", c.tlsCert != "", "startup_ms", time.Since(start).Milliseconds())
 
