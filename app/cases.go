@@ -1,11 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -911,9 +913,47 @@ func (a *App) AddContact(ctx context.Context, p *kasuhara.Principal, caseID int6
 type AttachmentInput struct {
 	Name        string
 	ContentType string
-	Data        []byte
-	Supersedes  *int64
-	Note        string
+	// Data is the file, or nil when Body is given.
+	Data []byte
+	// Body is read to its end instead of Data, hashed as it is read, into
+	// one buffer of SizeHint bytes when the caller knows the size (an HTTP
+	// Content-Length, a multipart file's size), so an upload is held in
+	// memory once.
+	Body       io.Reader
+	SizeHint   int64
+	Supersedes *int64
+	Note       string
+}
+
+// readAttachment reads in.Body into in.Data and returns its SHA-256, or
+// hashes in.Data. A body over kasuhara.MaxAttachmentSize is ETOOLARGE on the
+// field "file"; a *kasuhara.Error from the reader (the HTTP server's own
+// body limit) is returned as it is.
+func readAttachment(in *AttachmentInput) ([sha256.Size]byte, error) {
+	tooLarge := &kasuhara.Error{Code: kasuhara.ETOOLARGE, Key: "cases.error.attachment_too_large", Field: "file",
+		Args: []any{kasuhara.MaxAttachmentSize >> 20}, Message: "file too large"}
+	if in.Body == nil {
+		if len(in.Data) > kasuhara.MaxAttachmentSize {
+			return [sha256.Size]byte{}, tooLarge
+		}
+		return sha256.Sum256(in.Data), nil
+	}
+	h := sha256.New()
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(in.SizeHint, 0), kasuhara.MaxAttachmentSize)+1))
+	n, err := io.Copy(io.MultiWriter(buf, h), io.LimitReader(in.Body, kasuhara.MaxAttachmentSize+1))
+	var ke *kasuhara.Error
+	switch {
+	case errors.As(err, &ke):
+		return [sha256.Size]byte{}, ke
+	case n > kasuhara.MaxAttachmentSize:
+		return [sha256.Size]byte{}, tooLarge
+	case err != nil:
+		return [sha256.Size]byte{}, kasuhara.FieldError("file", "error.body.read")
+	}
+	in.Data = buf.Bytes()
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum, nil
 }
 
 // AddAttachment stores a file on a case (case.contribute, on a case p may
@@ -927,19 +967,19 @@ func (a *App) AddAttachment(ctx context.Context, p *kasuhara.Principal, caseID i
 	if err := validateShort("name", in.Name); err != nil {
 		return nil, err
 	}
+	sum, err := readAttachment(&in)
+	if err != nil {
+		return nil, err
+	}
 	if len(in.Data) == 0 {
 		return nil, kasuhara.FieldError("file", "error.field.required")
-	}
-	if len(in.Data) > kasuhara.MaxAttachmentSize {
-		return nil, &kasuhara.Error{Code: kasuhara.ETOOLARGE, Key: "error.body.too_large", Args: []any{kasuhara.MaxAttachmentSize / 1024}, Message: "file too large"}
 	}
 	if in.ContentType == "" {
 		in.ContentType = "application/octet-stream"
 	}
-	sum := sha256.Sum256(in.Data)
 	att := &kasuhara.Attachment{CaseID: caseID, Name: in.Name, ContentType: in.ContentType, Size: int64(len(in.Data)),
 		SHA256: hex.EncodeToString(sum[:]), Supersedes: in.Supersedes, Note: strings.TrimSpace(in.Note), UploadedBy: p.User.ID, Data: in.Data}
-	err := a.Store.Atomic(ctx, func(tx kasuhara.Store) error {
+	err = a.Store.Atomic(ctx, func(tx kasuhara.Store) error {
 		c, err := a.readableCase(ctx, tx, p, kasuhara.ActCaseContribute, caseID)
 		if err != nil {
 			return err

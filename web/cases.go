@@ -445,21 +445,19 @@ func contactFromForm(f url.Values) (*kasuhara.Contact, error) {
 
 func (s *Server) caseAttachSubmit(w http.ResponseWriter, r *http.Request) {
 	s.caseAction(w, r, func(p *kasuhara.Principal, id int64) ([]policy.UnmetRule, error) {
+		// The form was parsed by the CSRF check, a large file into a
+		// temporary file; the app reads it once, hashing as it goes.
 		file, hdr, err := r.FormFile("file")
 		if err != nil {
 			return nil, kasuhara.FieldError("file", "error.field.required")
 		}
 		defer file.Close()
-		data, err := io.ReadAll(io.LimitReader(file, kasuhara.MaxAttachmentSize+1))
-		if err != nil {
-			return nil, kasuhara.FieldError("file", "error.body.read")
-		}
 		sup, err := formID("supersedes", r.FormValue("supersedes"))
 		if err != nil {
 			return nil, err
 		}
 		_, err = s.App.AddAttachment(r.Context(), p, id, app.AttachmentInput{Name: hdr.Filename, ContentType: hdr.Header.Get("Content-Type"),
-			Data: data, Supersedes: sup, Note: r.FormValue("note")})
+			Body: file, SizeHint: hdr.Size, Supersedes: sup, Note: r.FormValue("note")})
 		return nil, err
 	})
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -264,11 +263,6 @@ func (s *Server) apiCaseAttach(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		s.Error(w, r, &kasuhara.Error{Code: kasuhara.ETOOLARGE, Key: "error.body.too_large", Args: []any{s.MaxBodyBytes / 1024}, Message: "request body too large"})
-		return
-	}
 	sup, err := formID("supersedes", r.URL.Query().Get("supersedes"))
 	if err != nil {
 		s.Error(w, r, err)
@@ -279,7 +273,7 @@ func (s *Server) apiCaseAttach(w http.ResponseWriter, r *http.Request) {
 		ct = ct[:i]
 	}
 	att, err := s.App.AddAttachment(r.Context(), principalFrom(r), id, app.AttachmentInput{Name: r.URL.Query().Get("name"), ContentType: ct,
-		Data: data, Supersedes: sup, Note: r.URL.Query().Get("note")})
+		Body: r.Body, SizeHint: r.ContentLength, Supersedes: sup, Note: r.URL.Query().Get("note")})
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -103,16 +105,45 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) limitBody(next http.Handler) http.Handler {
+// limitBody caps the request body at limit bytes. A declared length over it
+// is answered at once with tooLarge (413, a localized message naming the
+// limit); a body that turns out longer fails to read with an error that is
+// both the *http.MaxBytesError and tooLarge, so that whoever reads it (JSON
+// decoding, a multipart form, an upload read by the app) can say so.
+func (s *Server) limitBody(next http.Handler, limit int64, tooLarge *kasuhara.Error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.MaxBodyBytes {
-			s.Error(w, r, &kasuhara.Error{Code: kasuhara.ETOOLARGE, Key: "error.body.too_large", Args: []any{s.MaxBodyBytes / 1024}, Message: "request body too large"})
+		if r.ContentLength > limit {
+			s.Error(w, r, tooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), tooLarge: tooLarge}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// bodyTooLarge is the error for a body over the server's general limit.
+func (s *Server) bodyTooLarge() *kasuhara.Error {
+	return &kasuhara.Error{Code: kasuhara.ETOOLARGE, Key: "error.body.too_large", Args: []any{s.MaxBodyBytes / 1024}, Message: "request body too large"}
+}
+
+type limitedBody struct {
+	io.ReadCloser
+	tooLarge *kasuhara.Error
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		err = errors.Join(mbe, b.tooLarge)
+	}
+	return n, err
+}
+
+// multipartMemory is how much of a multipart form is held in memory; larger
+// files are spooled to temporary files that the server removes after the
+// request, so a 20 MiB attachment is not held in memory twice.
+const multipartMemory = 256 << 10
 
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -190,6 +221,13 @@ func (s *Server) requireSignIn(next http.Handler, api bool) http.Handler {
 		if sess := sessionFrom(r); sess != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			token := r.Header.Get("X-CSRF-Token")
 			if token == "" && !api {
+				if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+					var ke *kasuhara.Error
+					if err := r.ParseMultipartForm(multipartMemory); errors.As(err, &ke) {
+						s.Error(w, r, ke)
+						return
+					}
+				}
 				token = r.PostFormValue("csrf")
 			}
 			if !app.CheckCSRF(sess, token) {

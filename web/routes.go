@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/kasuhara/kasuhara"
 )
 
 // route is one entry of the route table. auth says who may reach the
@@ -216,6 +218,16 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/api/v1/calls/{id}/stage", signedIn, s.apiCallStage},
 		{"POST", "/api/v1/calls/{id}/end", signedIn, s.apiCallEnd},
 	}
+	// Request bodies are capped at s.MaxBodyBytes except on the routes
+	// below, which take files up to kasuhara.MaxAttachmentSize (plus room for
+	// a form's other fields).
+	uploadLimit := int64(kasuhara.MaxAttachmentSize + 1<<20)
+	uploadTooLarge := &kasuhara.Error{Code: kasuhara.ETOOLARGE, Key: "cases.error.attachment_too_large", Field: "file",
+		Args: []any{kasuhara.MaxAttachmentSize >> 20}, Message: "file too large"}
+	bodyLimits := map[string]int64{
+		"POST /cases/{id}/attachments":        uploadLimit,
+		"POST /api/v1/cases/{id}/attachments": uploadLimit,
+	}
 	mux := http.NewServeMux()
 	s.anonymousRoutes = http.NewServeMux()
 	for _, rt := range s.routes {
@@ -223,12 +235,21 @@ func (s *Server) buildRoutes() http.Handler {
 		if rt.auth == signedIn {
 			h = s.requireSignIn(h, strings.HasPrefix(rt.path, "/api/"))
 		}
+		if limit, ok := bodyLimits[rt.method+" "+rt.path]; ok {
+			h = s.limitBody(h, limit, uploadTooLarge)
+			delete(bodyLimits, rt.method+" "+rt.path)
+		} else {
+			h = s.limitBody(h, s.MaxBodyBytes, s.bodyTooLarge())
+		}
 		if rt.auth == anonymous {
 			s.anonymousRoutes.Handle(rt.method+" "+rt.path, http.NotFoundHandler())
 		}
 		mux.Handle(rt.method+" "+rt.path, s.instrument(rt.method+" "+rt.path, h))
 	}
-	mux.Handle("/api/", s.instrument("api-not-found", http.HandlerFunc(s.apiNotFound)))
-	mux.Handle("/", s.instrument("not-found", http.HandlerFunc(s.notFound)))
-	return s.recoverPanics(s.requestContext(s.securityHeaders(s.limitBody(s.authenticate(mux)))))
+	for pattern := range bodyLimits {
+		panic("web: body limit for " + pattern + ", which is not a route")
+	}
+	mux.Handle("/api/", s.instrument("api-not-found", s.limitBody(http.HandlerFunc(s.apiNotFound), s.MaxBodyBytes, s.bodyTooLarge())))
+	mux.Handle("/", s.instrument("not-found", s.limitBody(http.HandlerFunc(s.notFound), s.MaxBodyBytes, s.bodyTooLarge())))
+	return s.recoverPanics(s.requestContext(s.securityHeaders(s.authenticate(mux))))
 }
