@@ -114,3 +114,30 @@ func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"from": d.FromDay, "to": d.ToDay, "dashboard": d,
 		"min_reportable_count": app.MinReportableCount})
 }
+
+// complianceReport serves the compliance report of the caller's
+// organization (or ?org= within reach) for ?year= as a PDF.
+func (s *Server) complianceReport(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r)
+	slug := r.FormValue("org")
+	if slug == "" {
+		slug = p.Org.Slug
+	}
+	year := s.App.Now().In(jst).Year()
+	if y := r.FormValue("year"); y != "" {
+		var err error
+		if year, err = strconv.Atoi(y); err != nil {
+			s.Error(w, r, kasuhara.FieldError("year", "compliance.error.year"))
+			return
+		}
+	}
+	var buf strings.Builder
+	if err := s.App.WriteComplianceReport(r.Context(), p, slug, year, langFrom(r), &buf); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="compliance-`+slug+"-"+strconv.Itoa(year)+`.pdf"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte(buf.String()))
+}

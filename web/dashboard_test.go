@@ -83,9 +83,29 @@ func TestCare_DeskAndThePersonConcernedReachThePlanSupervisorsDoNot(t *testing.T
 	if res := e.loggedIn("supervisor@demo.example.jp").get("/api/v1/care/plans"); strings.Contains(res.body, `"subject_id"`) {
 		t.Errorf("supervisor lists care plans: %s", res.body)
 	}
+	if res := desk.get("/desk"); !strings.Contains(res.body, "事案のあとのケア") || !strings.Contains(res.body, "/care/") {
+		t.Errorf("the desk page has no care section")
+	}
 	bad := desk.sendJSON("POST", "/api/v1/care/plans/"+itoa(id)+"/tasks", `{"kind":"nap","due_on":"2026-04-01"}`)
 	if bad.status != http.StatusBadRequest || !strings.Contains(bad.body, `"field":"kind"`) {
 		t.Errorf("bad kind: %d %s", bad.status, bad.body)
+	}
+}
+
+func TestCompliance_ButtonServesThePDFToExecutivesAndAuditorsOnly(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	res := e.loggedIn("exec@demo.example.jp").get("/compliance/report.pdf?year=2026")
+	if res.status != http.StatusOK || res.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(res.body, "%PDF-") {
+		t.Fatalf("executive: %d %s", res.status, res.header.Get("Content-Type"))
+	}
+	if res := e.loggedIn("exec@demo.example.jp").get("/dashboard"); !strings.Contains(res.body, "/compliance/report.pdf") {
+		t.Error("the dashboard has no compliance report button")
+	}
+	if res := e.loggedIn("supervisor@demo.example.jp").get("/compliance/report.pdf"); res.status != http.StatusForbidden {
+		t.Errorf("supervisor: %d", res.status)
+	}
+	if res := e.loggedIn("auditor@demo.example.jp").get("/compliance/report.pdf?year=abc"); res.status != http.StatusBadRequest {
+		t.Errorf("bad year: %d", res.status)
 	}
 }
 

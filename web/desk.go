@@ -285,7 +285,19 @@ func (s *Server) deskPage(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "desk", formChoices(map[string]any{"List": list, "Overdue": overdue, "Status": status}))
+	// The desk also owns the care plans started by cases.
+	careOverdue, err := s.App.OverdueCareTasks(r.Context(), p)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	carePlans, err := s.App.CarePlans(r.Context(), p, "open")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "desk", formChoices(map[string]any{"List": list, "Overdue": overdue, "Status": status,
+		"CareOverdue": careOverdue, "CareOpen": len(carePlans)}))
 }
 
 func (s *Server) deskConsultationPage(w http.ResponseWriter, r *http.Request) {

@@ -123,7 +123,7 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/training/admin/assignments", signedIn, s.trainingAssignSubmit},
 		{"POST", "/training/admin/reminders", signedIn, s.trainingRemindSubmit},
 
-		// Care after a case, the dashboard.
+		// Care after a case, the dashboard, the compliance report.
 		{"GET", "/care", signedIn, s.carePage},
 		{"POST", "/care/start", signedIn, s.careStartSubmit},
 		{"GET", "/care/{id}", signedIn, s.carePlanPage},
@@ -131,6 +131,7 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/care/{id}/tasks/{tid}", signedIn, s.careTaskUpdateSubmit},
 		{"GET", "/dashboard", signedIn, s.dashboardPage},
 		{"GET", "/dashboard/csv/{chart}", signedIn, s.dashboardCSV},
+		{"GET", "/compliance/report.pdf", signedIn, s.complianceReport},
 
 		// API v1.
 		{"GET", "/api/v1/me", signedIn, s.apiMe},
@@ -193,19 +194,18 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/api/v1/training/assignments", signedIn, s.apiTrainingAssign},
 		{"POST", "/api/v1/training/reminders", signedIn, s.apiTrainingRemind},
 
-		// Care plans and the dashboard.
+		// Care plans, the dashboard, retention, legal hold, disclosure requests, compliance.
 		{"GET", "/api/v1/care/plans", signedIn, s.apiCarePlans},
 		{"POST", "/api/v1/care/plans", signedIn, s.apiCarePlanCreate},
 		{"GET", "/api/v1/care/plans/{id}", signedIn, apiGetByID(s, s.App.CarePlan)},
 		{"POST", "/api/v1/care/plans/{id}/tasks", signedIn, s.apiCareTaskCreate},
 		{"PATCH", "/api/v1/care/plans/{id}/tasks/{tid}", signedIn, s.apiCareTaskUpdate},
 		{"GET", "/api/v1/dashboard", signedIn, s.apiDashboard},
-
-		// Retention, legal hold, disclosure requests.
 		{"GET", "/api/v1/retention", signedIn, s.apiRetentionPreview},
 		{"POST", "/api/v1/retention/run", signedIn, s.apiRetentionRun},
 		{"POST", "/api/v1/cases/{id}/legal-hold", signedIn, s.apiLegalHold},
 		{"GET", "/api/v1/privacy/export", signedIn, s.apiPrivacyExport},
+		{"GET", "/api/v1/compliance/report.pdf", signedIn, s.complianceReport},
 
 		// Detection and live call assist.
 		{"POST", "/api/v1/detect", signedIn, s.apiDetect},
