@@ -86,6 +86,9 @@ func demoPolicy(spec orgSpec) ([]byte, error) {
 			return nil, fmt.Errorf("preset %s has no %s", policyPreset, key)
 		}
 	}
+	if err := demoRetention(doc.Content[0]); err != nil {
+		return nil, err
+	}
 	if spec.slug == "demo-call" {
 		if err := callCenterPolicy(doc.Content[0]); err != nil {
 			return nil, err
@@ -109,4 +112,30 @@ func setKey(m *yaml.Node, key string, value *yaml.Node) bool {
 		}
 	}
 	return false
+}
+
+// demoRetentionPeriods are the demo's retention periods: recordings kept for
+// three months as many municipalities do, the rest for years. The preset
+// leaves them open, as its source does.
+const demoRetentionPeriods = `
+- {kind: call_recording, period: 3m}
+- {kind: call_transcript, period: 3m}
+- {kind: video, period: 3m}
+- {kind: email, period: 1y}
+- {kind: case, period: 3y}
+- {kind: consultation, period: 3y}
+`
+
+// demoRetention fills in records.retention so the retention job has
+// something to enforce in the demo.
+func demoRetention(root *yaml.Node) error {
+	var periods yaml.Node
+	if err := yaml.Unmarshal([]byte(demoRetentionPeriods), &periods); err != nil {
+		return err
+	}
+	records := lookup(root, "records")
+	if records == nil || !setKey(records, "retention", periods.Content[0]) {
+		return fmt.Errorf("preset %s has no records.retention", policyPreset)
+	}
+	return nil
 }
