@@ -126,6 +126,7 @@ func navFor(p *kasuhara.Principal, current string) []navItem {
 		{"/", "nav.home", kasuhara.ActHomeView},
 		{"/cases/new", "cases.nav.report", kasuhara.ActCaseCreate},
 		{"/cases", "cases.nav.list", kasuhara.ActCaseReadOwn},
+		{"/customers", "customers.nav", kasuhara.ActCustomerView},
 		{"/policy", "policyweb.nav.handbook", kasuhara.ActPolicyView},
 		{"/consult", "desk.nav.consult", kasuhara.ActConsultationSubmit},
 		{"/desk", "desk.nav.desk", kasuhara.ActConsultationRead},

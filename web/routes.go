@@ -91,6 +91,10 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/cases/{id}/measures", signedIn, s.caseMeasureSubmit},
 		{"POST", "/cases/{id}/measures/{mid}/done", signedIn, s.caseMeasureDoneSubmit},
 		{"POST", "/cases/{id}/approvals", signedIn, s.caseApproveSubmit},
+		{"GET", "/customers", signedIn, s.customersPage},
+		{"GET", "/customers/{id}", signedIn, s.customerPage},
+		{"POST", "/customers/{id}/restrictions", signedIn, s.restrictionSubmit},
+		{"POST", "/customers/{id}/restrictions/{rid}/lift", signedIn, s.restrictionLiftSubmit},
 
 		// Live calls: the supervisors' board.
 		{"GET", "/calls/live", signedIn, s.liveCallsPage},
