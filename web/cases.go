@@ -63,6 +63,9 @@ type typeOption struct {
 	ID, Number, Label string
 	Immediate         bool
 	Checked           bool
+	// Quotes are the words of the report for which the detector suggests
+	// the type; empty when it does not.
+	Quotes []string
 }
 
 func typeOptions(doc *policy.Policy, selected []string) []typeOption {
@@ -75,7 +78,7 @@ func typeOptions(doc *policy.Policy, selected []string) []typeOption {
 		sel[s] = true
 	}
 	for _, t := range doc.Harassment.Types {
-		out = append(out, typeOption{t.ID, t.Number, t.Label, t.ImmediateReport, sel[t.ID]})
+		out = append(out, typeOption{ID: t.ID, Number: t.Number, Label: t.Label, Immediate: t.ImmediateReport, Checked: sel[t.ID]})
 	}
 	return out
 }
@@ -86,6 +89,13 @@ func (s *Server) quickReportPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) quickReportForm(w http.ResponseWriter, r *http.Request, status int, form url.Values, errMsg string) {
+	s.quickReportFormWith(w, r, status, form, errMsg, nil)
+}
+
+// quickReportFormWith shows the form; suggestions, when the staff member
+// asked for them, mark the types the detector found with the words it
+// quoted (the form then arrives with those types ticked).
+func (s *Server) quickReportFormWith(w http.ResponseWriter, r *http.Request, status int, form url.Values, errMsg string, suggestions []app.TypeSuggestion) {
 	p := principalFrom(r)
 	if err := kasuhara.Authorize(p, kasuhara.ActCaseCreate, p.User.OrgID); err != nil {
 		s.Error(w, r, err)
@@ -102,8 +112,17 @@ func (s *Server) quickReportForm(w http.ResponseWriter, r *http.Request, status 
 	if form.Get("channel") == "" {
 		form.Set("channel", "face_to_face")
 	}
+	types := typeOptions(doc, form["types"])
+	quotes := map[string][]string{}
+	for _, sg := range suggestions {
+		quotes[sg.TypeID] = sg.Quotes
+	}
+	for i := range types {
+		types[i].Quotes = quotes[types[i].ID]
+	}
 	s.render(w, r, status, "case_new", map[string]any{
-		"Form": form, "Types": typeOptions(doc, form["types"]), "Channels": kasuhara.Channels, "NoPolicy": doc == nil, "Error": errMsg,
+		"Form": form, "Types": types, "Channels": kasuhara.Channels, "NoPolicy": doc == nil, "Error": errMsg,
+		"Suggested": suggestions != nil, "SuggestedNone": suggestions != nil && len(suggestions) == 0,
 	})
 }
 
@@ -137,6 +156,10 @@ func (s *Server) quickReportSubmit(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r)
 	if err := r.ParseForm(); err != nil {
 		s.Error(w, r, &kasuhara.Error{Code: kasuhara.EINVALID, Key: "error.form", Message: "bad form"})
+		return
+	}
+	if r.PostForm.Get("suggest") != "" {
+		s.quickReportSuggest(w, r)
 		return
 	}
 	in, err := caseReportFromForm(r.PostForm)

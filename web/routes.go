@@ -170,6 +170,7 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/api/v1/cases/{id}/escalation", signedIn, s.apiCaseEscalate},
 		{"POST", "/api/v1/cases/{id}/assignment", signedIn, s.apiCaseAssign},
 		{"POST", "/api/v1/cases/{id}/contacts", signedIn, s.apiCaseContact},
+		{"POST", "/api/v1/cases/type-suggestions", signedIn, s.apiTypeSuggestions},
 		{"POST", "/api/v1/cases/{id}/attachments", signedIn, s.apiCaseAttach},
 		{"GET", "/api/v1/cases/{id}/attachments/{aid}", signedIn, s.caseAttachment},
 		{"GET", "/api/v1/cases/{id}/report", signedIn, s.apiCaseReport},

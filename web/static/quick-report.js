@@ -1,6 +1,9 @@
 // Keeps the quick report's draft in this browser (localStorage) while it is
 // typed, so a lost connection or a closed tab loses nothing; the case page
-// clears it once the server has the report. No framework, no network calls.
+// clears it once the server has the report. The "suggest" button asks the
+// server which of the policy's types the detector finds in what was written
+// and ticks them in place (without JavaScript the button posts the form and
+// the server does the same). No framework; that request is the only one.
 (function () {
   "use strict";
   var done = document.querySelector("[data-clear-draft]");
@@ -33,14 +36,63 @@
     } catch (e) {}
   }
 
+  // suggestions wires the suggest button to the API: the types found are
+  // ticked, unless the staff member unticked them after an earlier
+  // suggestion, and each shows the words that were found. The staff member
+  // always decides: nothing is filed, and every box stays editable.
+  function suggestions() {
+    var btn = document.getElementById("suggest-types");
+    var out = document.getElementById("suggest-status");
+    if (!btn || !window.fetch) { return; }
+    var unticked = {};
+    form.addEventListener("change", function (ev) {
+      var el = ev.target;
+      if (el.name === "types" && !el.checked) { unticked[el.value] = true; }
+    });
+    btn.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      var at = form.elements.occurred_at && form.elements.occurred_at.value;
+      var body = { demand: form.elements.demand.value, narrative: form.elements.narrative.value };
+      if (at) { body.occurred_at = new Date(at).toISOString(); }
+      btn.disabled = true;
+      fetch(btn.getAttribute("data-url"), {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": form.elements.csrf.value },
+        body: JSON.stringify(body)
+      }).then(function (res) {
+        return res.json().then(function (data) { return { ok: res.ok, data: data }; });
+      }).then(function (r) {
+        if (!r.ok) { throw new Error((r.data && r.data.error && r.data.error.message) || ""); }
+        var found = {};
+        (r.data.items || []).forEach(function (s) { found[s.type_id] = s.quotes || []; });
+        Array.prototype.forEach.call(form.querySelectorAll("label[data-type]"), function (label) {
+          var id = label.getAttribute("data-type");
+          var box = label.querySelector("input");
+          var note = label.querySelector(".suggested");
+          if (found[id]) {
+            if (!unticked[id]) { box.checked = true; }
+            if (note) { note.textContent = btn.getAttribute("data-quoted") + found[id].map(function (q) { return "「" + q + "」"; }).join("、"); }
+          } else if (note) {
+            note.textContent = "";
+          }
+        });
+        out.textContent = btn.getAttribute((r.data.items || []).length ? "data-msg-done" : "data-msg-none");
+        save();
+      }).catch(function (e) {
+        out.textContent = e.message || btn.getAttribute("data-msg-failed");
+      }).then(function () { btn.disabled = false; });
+    });
+  }
+
   function restore() {
     var raw;
     try { raw = localStorage.getItem(key); } catch (e) { return; }
     if (!raw) { return; }
     var data;
     try { data = JSON.parse(raw); } catch (e) { return; }
-    // A server-rendered form that already carries input (after an error) wins.
-    if (form.querySelector("#form-error")) { return; }
+    // A server-rendered form that already carries input (after an error or
+    // suggestions) wins.
+    if (form.querySelector("#form-error") || form.hasAttribute("data-server-filled")) { return; }
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || skip[el.name] || !(el.name in data)) { return; }
       var v = data[el.name];
@@ -62,6 +114,7 @@
     status.setAttribute("data-restored", form.getAttribute("data-msg-restored") || "");
   }
   restore();
+  suggestions();
   form.addEventListener("input", save);
   form.addEventListener("change", save);
   form.addEventListener("submit", save);
