@@ -91,11 +91,7 @@ func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	orgID := p.User.OrgID
-	if req.OrgID != nil {
-		orgID = *req.OrgID
-	}
-	u := &kasuhara.User{OrgID: orgID, Email: req.Email, Name: req.Name, Roles: req.Roles, DepartmentID: req.DepartmentID, GroupAccess: req.GroupAccess, Lang: req.Lang}
+	u := &kasuhara.User{OrgID: orgOrOwn(p, req.OrgID), Email: req.Email, Name: req.Name, Roles: req.Roles, DepartmentID: req.DepartmentID, GroupAccess: req.GroupAccess, Lang: req.Lang}
 	if err := s.App.CreateUser(r.Context(), p, u, req.Password); err != nil {
 		s.Error(w, r, err)
 		return
@@ -119,6 +115,39 @@ func apiGetByID[T any](s *Server, fetch func(context.Context, *kasuhara.Principa
 			return
 		}
 		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// orgOrOwn is the organization a JSON request names in "org_id", or the
+// caller's own when it names none. The app layer decides whether the
+// caller may act there.
+func orgOrOwn(p *kasuhara.Principal, requested *int64) int64 {
+	if requested != nil {
+		return *requested
+	}
+	return p.User.OrgID
+}
+
+// apiIDWithBody serves POST/PATCH …/{id} with a strict JSON body: it parses
+// the ID and the body, runs do as the caller and answers its result as JSON.
+func apiIDWithBody[Req, Res any](s *Server, do func(r *http.Request, p *kasuhara.Principal, id int64, req *Req) (Res, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		var req Req
+		if err := decodeJSON(r.Body, &req); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		res, err := do(r, principalFrom(r), id, &req)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
 	}
 }
 
@@ -190,10 +219,7 @@ func (s *Server) apiDepartmentCreate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	d := &kasuhara.Department{OrgID: p.User.OrgID, Name: req.Name}
-	if req.OrgID != nil {
-		d.OrgID = *req.OrgID
-	}
+	d := &kasuhara.Department{OrgID: orgOrOwn(p, req.OrgID), Name: req.Name}
 	if err := s.App.CreateDepartment(r.Context(), p, d); err != nil {
 		s.Error(w, r, err)
 		return
@@ -201,28 +227,8 @@ func (s *Server) apiDepartmentCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, d)
 }
 
-func (s *Server) apiDepartmentUpdate(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
-	id, err := pathID(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var req departmentRequest
-	if err := decodeJSON(r.Body, &req); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	orgID := p.User.OrgID
-	if req.OrgID != nil {
-		orgID = *req.OrgID
-	}
-	d, err := s.App.RenameDepartment(r.Context(), p, orgID, id, req.Name)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+func (s *Server) apiDepartmentUpdate(r *http.Request, p *kasuhara.Principal, id int64, req *departmentRequest) (*kasuhara.Department, error) {
+	return s.App.RenameDepartment(r.Context(), p, orgOrOwn(p, req.OrgID), id, req.Name)
 }
 
 func (s *Server) apiDepartmentDelete(w http.ResponseWriter, r *http.Request) {

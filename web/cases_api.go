@@ -461,26 +461,6 @@ type liftRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (s *Server) apiRestrictionLift(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r)
-	rid, err := pathID(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var req liftRequest
-	if err := decodeJSON(r.Body, &req); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	orgID := p.User.OrgID
-	if req.OrgID != nil {
-		orgID = *req.OrgID
-	}
-	res, err := s.App.LiftRestriction(r.Context(), p, orgID, rid, req.Reason)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+func (s *Server) apiRestrictionLift(r *http.Request, p *kasuhara.Principal, id int64, req *liftRequest) (*kasuhara.Restriction, error) {
+	return s.App.LiftRestriction(r.Context(), p, orgOrOwn(p, req.OrgID), id, req.Reason)
 }

@@ -472,10 +472,7 @@ func (s *Server) apiPolicyPublish(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	orgID := p.User.OrgID
-	if req.OrgID != nil {
-		orgID = *req.OrgID
-	}
+	orgID := orgOrOwn(p, req.OrgID)
 	eff, err := app.ParseEffectiveDate("effective_from", req.EffectiveFrom)
 	var v *kasuhara.PolicyVersion
 	if err == nil {

@@ -145,7 +145,7 @@ func (s *Server) buildRoutes() http.Handler {
 		{"PATCH", "/api/v1/users/{id}", signedIn, s.apiUserUpdate},
 		{"GET", "/api/v1/departments", signedIn, s.apiDepartments},
 		{"POST", "/api/v1/departments", signedIn, s.apiDepartmentCreate},
-		{"PATCH", "/api/v1/departments/{id}", signedIn, s.apiDepartmentUpdate},
+		{"PATCH", "/api/v1/departments/{id}", signedIn, apiIDWithBody(s, s.apiDepartmentUpdate)},
 		{"DELETE", "/api/v1/departments/{id}", signedIn, s.apiDepartmentDelete},
 		{"GET", "/api/v1/tokens", signedIn, s.apiTokens},
 		{"POST", "/api/v1/tokens", signedIn, s.apiTokenCreate},
@@ -184,7 +184,7 @@ func (s *Server) buildRoutes() http.Handler {
 		{"GET", "/api/v1/customers/{id}", signedIn, s.apiCustomer},
 		{"PATCH", "/api/v1/customers/{id}", signedIn, s.apiCustomerUpdate},
 		{"POST", "/api/v1/customers/{id}/restrictions", signedIn, s.apiRestrictionCreate},
-		{"POST", "/api/v1/restrictions/{id}/lift", signedIn, s.apiRestrictionLift},
+		{"POST", "/api/v1/restrictions/{id}/lift", signedIn, apiIDWithBody(s, s.apiRestrictionLift)},
 		{"GET", "/api/v1/notifications", signedIn, s.apiNotifications},
 
 		// Consultations and training.

@@ -513,3 +513,27 @@ func TestAdmin_PasswordResetIssuesAWorkingPasswordOnce(t *testing.T) {
 		t.Errorf("new password does not work: %d", res.status)
 	}
 }
+
+func TestAPI_DepartmentRenameAndDelete(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	admin := e.loggedIn("retail-admin@demo.example.jp")
+	res := admin.sendJSON("POST", "/api/v1/departments", `{"name":"池袋店"}`)
+	var d kasuhara.Department
+	res.json(t, &d)
+	if res.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.status, res.body)
+	}
+	path := fmt.Sprintf("/api/v1/departments/%d", d.ID)
+	if res := admin.sendJSON("PATCH", path, `{"name":"池袋東口店"}`); res.status != 200 || !strings.Contains(res.body, "池袋東口店") {
+		t.Errorf("rename: %d %s", res.status, res.body)
+	}
+	if res := admin.sendJSON("PATCH", path, `{"nmae":"x"}`); res.status != 400 {
+		t.Errorf("unknown field: %d", res.status)
+	}
+	if res := e.loggedIn("admin@demo.example.jp").sendJSON("PATCH", path, `{"name":"x"}`); res.status != http.StatusNotFound {
+		t.Errorf("group admin without naming the subsidiary renames in its own org: %d, want 404", res.status)
+	}
+	if res := admin.sendJSON("DELETE", path, ""); res.status != http.StatusNoContent {
+		t.Errorf("delete: %d %s", res.status, res.body)
+	}
+}
