@@ -173,7 +173,8 @@ func (l *caseLoader) file(s scenario, at time.Time, target kasuhara.CaseState, p
 	}
 	c := res.Case
 	sv := l.principal(supervisorOf[s.org])
-	if _, err := l.a.AssignCase(ctx, sv, c.ID, sv.User.ID, nil, 0); err != nil {
+	due := at.Add(dueAfter(c))
+	if _, err := l.a.AssignCase(ctx, sv, c.ID, sv.User.ID, &due, 0); err != nil {
 		return nil, err
 	}
 	order := []kasuhara.CaseState{kasuhara.StateFactFinding, kasuhara.StateAssessment, kasuhara.StateResponse, kasuhara.StateClosed}
@@ -222,6 +223,18 @@ func (l *caseLoader) file(s scenario, at time.Time, target kasuhara.CaseState, p
 		}
 	}
 	return c, nil
+}
+
+// dueAfter is the time a supervisor gives for handling a case, counted from
+// the incident: a day when it is urgent, two days to a week otherwise, so
+// that the open cases of the demo are partly overdue and partly not, as in
+// an organization's real list.
+func dueAfter(c *kasuhara.Case) time.Duration {
+	if c.Urgent {
+		return 24 * time.Hour
+	}
+	days := []int{2, 3, 3, 5, 7}
+	return time.Duration(days[c.ID%int64(len(days))]) * 24 * time.Hour
 }
 
 func (l *caseLoader) move(p *kasuhara.Principal, id int64, to kasuhara.CaseState) error {

@@ -73,6 +73,9 @@ var funcs = template.FuncMap{
 		return false
 	},
 	"plus1": func(i int) int { return i + 1 },
+	// isTrue reads an optional yes/no; {{if}} on the pointer itself would
+	// be true for a recorded "no".
+	"isTrue": func(b *bool) bool { return b != nil && *b },
 }
 
 // jst is Japan Standard Time; times are shown in it. Fixed, because the
