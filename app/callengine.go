@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,7 +87,7 @@ type callState struct {
 type demand struct {
 	seq   int // the first utterance that made it
 	count int
-	grams map[[2]rune]struct{}
+	grams grams
 }
 
 type pendingUtterance struct {
@@ -129,12 +130,19 @@ func (a *App) Close() {
 	}
 }
 
-// StartCalls loads the detector and starts the live-call engine (writer,
-// notification listener), so the first call does not wait for either.
+// StartCalls starts the live-call engine (writer, notification listener)
+// and begins loading the detector in the background. Loading the kagome
+// dictionary takes about half a second; the server need not wait for it
+// before it answers sign-ins and pages, and a detection request that comes
+// first simply waits for the load to finish.
 func (a *App) StartCalls() error {
 	a.calls()
-	_, err := Detector()
-	return err
+	go func() {
+		if _, err := Detector(); err != nil {
+			a.Log.Error("load detector", "err", err)
+		}
+	}()
+	return nil
 }
 
 func (e *callEngine) shard(id int64) *callShard { return &e.shards[uint64(id)%uint64(len(e.shards))] }
@@ -225,16 +233,20 @@ func (e *callEngine) load(ctx context.Context, id int64, st *callState) error {
 	st.call, st.pi, st.seq, st.demands, st.timeAlert = c, pi, 0, nil, false
 	for _, u := range us {
 		st.seq = u.Seq
-		st.remember(u)
+		st.remember(u, nil)
 	}
 	st.loaded, st.stale = true, false
 	return nil
 }
 
-// remember updates the state with a stored utterance.
-func (st *callState) remember(u *kasuhara.Utterance) {
+// remember updates the state with a stored utterance; g is its bigrams
+// when the caller already has them (nil: computed here if needed).
+func (st *callState) remember(u *kasuhara.Utterance, g grams) {
 	if u.Speaker == kasuhara.SpeakerCustomer && u.Verdict != "none" {
-		st.addDemand(u.Seq, bigrams(u.Text))
+		if g == nil {
+			g = bigrams(u.Text)
+		}
+		st.addDemand(u.Seq, g)
 	}
 	for _, al := range u.Alerts {
 		if al.Kind == kasuhara.AlertTimeLimit {
@@ -247,7 +259,7 @@ func (st *callState) remember(u *kasuhara.Utterance) {
 const maxDemands = 64
 
 // matchDemand returns the index of the demand g repeats, or -1.
-func (st *callState) matchDemand(g map[[2]rune]struct{}) int {
+func (st *callState) matchDemand(g grams) int {
 	for i := range st.demands {
 		if sameDemand(g, st.demands[i].grams) {
 			return i
@@ -256,7 +268,7 @@ func (st *callState) matchDemand(g map[[2]rune]struct{}) int {
 	return -1
 }
 
-func (st *callState) addDemand(seq int, g map[[2]rune]struct{}) {
+func (st *callState) addDemand(seq int, g grams) {
 	if i := st.matchDemand(g); i >= 0 {
 		st.demands[i].count++
 		return
@@ -559,12 +571,19 @@ func containsID(ids []int64, id int64) bool {
 	return false
 }
 
+// grams is a set of character bigrams, each packed into a uint64 (first
+// rune high, second low), sorted and without repeats: comparing two sets
+// is one merge, and a call's demands are compared with every customer
+// turn, so this is on the hot path of live assist.
+type grams []uint64
+
 // bigrams returns the character bigrams of s after folding what a
 // recognizer or a typist varies: width, katakana/hiragana, case, spaces and
 // punctuation. Two demands are "the same" when their bigram sets overlap
 // mostly (see sameDemand), which survives fillers and small rewordings.
-func bigrams(s string) map[[2]rune]struct{} {
-	rs := make([]rune, 0, len(s)/2)
+func bigrams(s string) grams {
+	var buf [64]rune
+	rs := buf[:0]
 	for _, r := range s {
 		switch {
 		case r >= 'ァ' && r <= 'ヶ':
@@ -574,22 +593,36 @@ func bigrams(s string) map[[2]rune]struct{} {
 		case r >= 'A' && r <= 'Z':
 			r += 'a' - 'A'
 		}
-		if r == ' ' || r == '　' || r == 'ー' || r == '〜' || strings.ContainsRune("、。,.!?！？「」『』()（）・…", r) {
+		if ignoredInDemand(r) {
 			continue
 		}
 		rs = append(rs, r)
 	}
-	out := make(map[[2]rune]struct{}, len(rs))
-	for i := 0; i+1 < len(rs); i++ {
-		out[[2]rune{rs[i], rs[i+1]}] = struct{}{}
+	if len(rs) < 2 {
+		return grams{}
 	}
-	return out
+	out := make(grams, 0, len(rs)-1)
+	for i := 0; i+1 < len(rs); i++ {
+		out = append(out, uint64(uint32(rs[i]))<<32|uint64(uint32(rs[i+1])))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ignoredInDemand reports the characters a recognizer or a typist adds or
+// drops without changing what is demanded.
+func ignoredInDemand(r rune) bool {
+	switch r {
+	case ' ', '　', 'ー', '〜', '、', '。', ',', '.', '!', '?', '！', '？', '「', '」', '『', '』', '(', ')', '（', '）', '・', '…':
+		return true
+	}
+	return false
 }
 
 // sameDemand reports whether two bigram sets share at least 60% of the
 // smaller one: a repeated demand is said again in nearly the same words,
 // often shortened ("返金しろ" after "今すぐ全額返金しろ").
-func sameDemand(a, b map[[2]rune]struct{}) bool {
+func sameDemand(a, b grams) bool {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
@@ -597,9 +630,16 @@ func sameDemand(a, b map[[2]rune]struct{}) bool {
 		return false
 	}
 	n := 0
-	for g := range a {
-		if _, ok := b[g]; ok {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
 			n++
+			i++
+			j++
 		}
 	}
 	return float64(n) >= 0.6*float64(len(a))

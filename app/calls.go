@@ -229,7 +229,7 @@ func (a *App) PostUtterance(ctx context.Context, p *kasuhara.Principal, id int64
 		return nil, &kasuhara.Error{Code: kasuhara.ECONFLICT, Key: "calls.error.ended", Message: "the call has already ended"}
 	}
 	var u *kasuhara.Utterance
-	var g map[[2]rune]struct{}
+	var g grams
 	for attempt := 0; ; attempt++ {
 		u = &kasuhara.Utterance{CallID: id, Seq: st.seq + 1, Speaker: in.Speaker, Text: in.Text, At: in.At,
 			Verdict: det.Verdict, Categories: toCategories(det, st.pi)}
@@ -251,7 +251,7 @@ func (a *App) PostUtterance(ctx context.Context, p *kasuhara.Principal, id int64
 		}
 	}
 	st.seq = u.Seq
-	st.remember(u)
+	st.remember(u, g)
 	st.call.Utterances++
 	res := &UtteranceResult{Utterance: u, Stage: st.call.Stage}
 	if u.Flagged() {
@@ -266,7 +266,7 @@ func (a *App) PostUtterance(ctx context.Context, p *kasuhara.Principal, id int64
 
 // alerts fills u.Alerts from the policy and the call so far; st.mu is held.
 // g caches the utterance's bigrams across retries.
-func (a *App) alerts(st *callState, u *kasuhara.Utterance, g map[[2]rune]struct{}) map[[2]rune]struct{} {
+func (a *App) alerts(st *callState, u *kasuhara.Utterance, g grams) grams {
 	u.Alerts = []kasuhara.CallAlert{}
 	pi := st.pi
 	if pi != nil {

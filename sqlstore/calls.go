@@ -169,8 +169,9 @@ type callSeq struct {
 // group commit of the live-call path stores a few milliseconds' worth of
 // utterances of every call at once. On PostgreSQL each 500 rows are one
 // multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, one round trip; on
-// SQLite, which runs in-process, one prepared single-row statement per row
-// is cheaper (SQLite parses thousands of $N placeholders in quadratic time).
+// SQLite, which runs in-process, statements of at most 32 rows prepared
+// once and reused (SQLite parses thousands of $N placeholders in quadratic
+// time, and preparing per batch cost more than inserting).
 func (db *DB) InsertUtterances(ctx context.Context, us []*kasuhara.Utterance) ([]bool, error) {
 	stored := make([]bool, len(us))
 	if len(us) == 0 {
@@ -181,7 +182,10 @@ func (db *DB) InsertUtterances(ctx context.Context, us []*kasuhara.Utterance) ([
 		index[callSeq{u.CallID, u.Seq}] = i
 	}
 	if db.Dialect == SQLite {
-		return stored, db.insertUtterancesOneByOne(ctx, us, stored)
+		if err := db.insertUtterancesSQLite(ctx, us, index, stored); err != nil {
+			return nil, err
+		}
+		return stored, nil
 	}
 	err := db.InTx(ctx, func(tx *DB) error {
 		for start := 0; start < len(us); start += maxBatch {
@@ -289,32 +293,110 @@ func (db *DB) FindUtterance(ctx context.Context, callID int64, seq int) (*kasuha
 	return scanUtterance(db.read.QueryRowContext(ctx, db.q("utterance-by-seq"), callID, seq))
 }
 
-func (db *DB) insertUtterancesOneByOne(ctx context.Context, us []*kasuhara.Utterance, stored []bool) error {
-	return db.InTx(ctx, func(tx *DB) error {
-		st, err := tx.write.(*sql.Tx).PrepareContext(ctx, db.q("utterance-insert"))
-		if err != nil {
-			return mapErr(err)
+// sqliteChunk is the most rows one SQLite INSERT takes: enough that a
+// group commit of a few dozen utterances is one or two statement runs, few
+// enough (288 parameters) that preparing the statement stays cheap.
+const sqliteChunk = 32
+
+// sqliteStmts caches the prepared multi-row utterance inserts of each SQLite
+// write pool, by row count: the live-call writer inserts every few
+// milliseconds, and preparing for each batch cost more than the insert.
+var sqliteStmts sync.Map // key: sqliteStmtKey → *sql.Stmt
+
+type sqliteStmtKey struct {
+	pool *sql.DB
+	rows int
+}
+
+func (db *DB) sqliteUtteranceStmt(ctx context.Context, rows int) (*sql.Stmt, error) {
+	key := sqliteStmtKey{db.writePool, rows}
+	if st, ok := sqliteStmts.Load(key); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.writePool.PrepareContext(ctx, db.utteranceBatchSQL(rows))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if prev, loaded := sqliteStmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// insertUtterancesSQLite stores us in one transaction through cached
+// prepared statements of up to sqliteChunk rows; RETURNING names the rows
+// stored, so a number already taken is reported, not an error.
+func (db *DB) insertUtterancesSQLite(ctx context.Context, us []*kasuhara.Utterance, index map[callSeq]int, stored []bool) error {
+	// The write pool has one connection, which the transaction holds:
+	// statements are prepared before it begins (only a full chunk and the
+	// remainder are ever needed). Inside a caller's transaction they are
+	// prepared on it and not kept.
+	prepared := map[int]*sql.Stmt{}
+	if !db.inTx {
+		for _, n := range []int{min(len(us), sqliteChunk), len(us) % sqliteChunk} {
+			if n == 0 || prepared[n] != nil {
+				continue
+			}
+			st, err := db.sqliteUtteranceStmt(ctx, n)
+			if err != nil {
+				return err
+			}
+			prepared[n] = st
 		}
-		defer st.Close()
-		for i, u := range us {
-			cats, err := json.Marshal(u.Categories)
-			if err != nil {
-				return err
+	}
+	return db.InTx(ctx, func(tx *DB) error {
+		sqlTx := tx.write.(*sql.Tx)
+		args := make([]any, 0, 9*min(len(us), sqliteChunk))
+		for start := 0; start < len(us); start += sqliteChunk {
+			chunk := us[start:min(start+sqliteChunk, len(us))]
+			var st *sql.Stmt
+			if p := prepared[len(chunk)]; p != nil {
+				st = sqlTx.StmtContext(ctx, p)
+			} else {
+				var err error
+				if st, err = sqlTx.PrepareContext(ctx, db.utteranceBatchSQL(len(chunk))); err != nil {
+					return mapErr(err)
+				}
 			}
-			alerts, err := json.Marshal(u.Alerts)
-			if err != nil {
-				return err
+			args = args[:0]
+			for _, u := range chunk {
+				args = append(args, u.CallID, u.Seq, u.Speaker, u.Text, micro(u.At), u.Verdict,
+					jsonArray(u.Categories), jsonArray(u.Alerts), u.Flagged())
 			}
-			var k callSeq
-			err = st.QueryRowContext(ctx, u.CallID, u.Seq, u.Speaker, u.Text, micro(u.At), u.Verdict, string(cats), string(alerts), u.Flagged()).Scan(&k.call, &k.seq)
-			switch {
-			case err == sql.ErrNoRows: // the number was taken
-			case err != nil:
+			rows, err := st.QueryContext(ctx, args...)
+			if err != nil {
 				return mapErr(err)
-			default:
-				stored[i] = true
+			}
+			for rows.Next() {
+				var k callSeq
+				if err := rows.Scan(&k.call, &k.seq); err != nil {
+					rows.Close()
+					return mapErr(err)
+				}
+				if i, ok := index[k]; ok {
+					stored[i] = true
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return mapErr(err)
 			}
 		}
 		return nil
 	})
+}
+
+// jsonArray encodes a slice of categories or alerts for storage; most
+// utterances have none, and "[]" needs no encoder.
+func jsonArray[T any](v []T) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Categories and alerts are plain strings and numbers.
+		panic(err)
+	}
+	return string(b)
 }

@@ -279,6 +279,13 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // log carries the route pattern, not the URL, so no personal data (e-mail
 // addresses in queries, IDs) and no secrets reach it.
 func (s *Server) instrument(pattern string, next http.Handler) http.Handler {
+	stats := s.metrics.route(pattern)
+	quiet := pattern == "GET /healthz" || pattern == "GET /readyz" || pattern == "GET /metrics" || pattern == "GET /static/{file}"
+	// A phone system posts thousands of utterances a second: a line for
+	// each accepted one would cost more than storing it and drown every
+	// other line. Their counts and latency are in the metrics; refused
+	// utterances are still logged at Info.
+	quietWhenOK := pattern == "POST /api/v1/calls/{id}/utterances"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
@@ -287,10 +294,13 @@ func (s *Server) instrument(pattern string, next http.Handler) http.Handler {
 			rec.status = http.StatusOK
 		}
 		d := time.Since(start)
-		s.metrics.observe(pattern, rec.status, d)
+		stats.observe(rec.status, d)
 		level := slog.LevelInfo
-		if pattern == "GET /healthz" || pattern == "GET /readyz" || pattern == "GET /metrics" || pattern == "GET /static/{file}" {
+		if quiet || quietWhenOK && rec.status < 400 {
 			level = slog.LevelDebug
+		}
+		if !s.Log.Enabled(r.Context(), level) {
+			return
 		}
 		attrs := []any{"request_id", w.Header().Get("X-Request-ID"), "route", pattern, "status", rec.status, "duration_ms", float64(d.Microseconds()) / 1000, "bytes", rec.bytes}
 		// Anonymous routes log nothing about the caller; no line carries

@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -76,19 +78,44 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *limit)
 	defer cancel()
-	transport := &http.Transport{MaxIdleConns: *c + 16, MaxIdleConnsPerHost: *c + 16, IdleConnTimeout: time.Minute}
+	// One kept-alive connection per call: MaxConnsPerHost stays unlimited
+	// and enough idle connections are kept that no call ever redials.
+	transport := &http.Transport{MaxIdleConns: *c + 16, MaxIdleConnsPerHost: *c + 16, IdleConnTimeout: time.Minute, DisableCompression: true}
 	hc := &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	// The headers are shared, read-only, by every request: building them
+	// once keeps the generator's own cost out of the measurement.
+	header := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + *token}}
+	send := func(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, *base+path, rd)
+		if err != nil {
+			return nil, err
+		}
+		req.Header = header
+		return hc.Do(req)
+	}
 	post := func(ctx context.Context, path string, body []byte) (int, []byte, error) {
-		req, _ := http.NewRequestWithContext(ctx, "POST", *base+path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+*token)
-		res, err := hc.Do(req)
+		res, err := send(ctx, "POST", path, body)
 		if err != nil {
 			return 0, nil, err
 		}
 		defer res.Body.Close()
 		b, err := io.ReadAll(res.Body)
 		return res.StatusCode, b, err
+	}
+	// postDiscard posts and drops the answer, reading it to the end so the
+	// connection is reused.
+	postDiscard := func(ctx context.Context, path string, body []byte) (int, error) {
+		res, err := send(ctx, "POST", path, body)
+		if err != nil {
+			return 0, err
+		}
+		_, err = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode, err
 	}
 
 	// Open the calls, a few at a time.
@@ -118,49 +145,59 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	// Each call posts at its own pace, staggered so the load is even.
+	bodies := make([][]byte, len(callLines))
+	for i, line := range callLines {
+		bodies[i], _ = json.Marshal(map[string]string{"speaker": line.speaker, "text": line.text})
+	}
+	// CPU time of both sides over the utterance phase only: contention on
+	// a shared machine stretches wall-clock figures, not these.
+	serverCPU0, serverCPUErr := scrapeCPUSeconds(ctx, hc, *base)
+	genCPU0 := processCPU()
+
+	// Each call posts at its own pace, staggered so the load is even. Each
+	// call keeps its own latencies and statuses; they are merged at the end
+	// so recording costs no lock per utterance.
 	interval := time.Duration(float64(*c) / *rate * float64(time.Second))
-	var next, acked atomic.Int64
-	var mu sync.Mutex
-	lat := make([]time.Duration, 0, *n)
-	statuses := map[int]int{}
-	var transportErrors atomic.Int64
+	var next atomic.Int64
+	type callResult struct {
+		lat       []time.Duration
+		statuses  map[int]int
+		transport int64
+	}
+	results := make([]callResult, len(ids))
 	start := time.Now()
 	for i, id := range ids {
 		wg.Add(1)
 		go func(i int, id int64) {
 			defer wg.Done()
+			r := &results[i]
+			r.statuses = map[int]int{}
 			due := start.Add(time.Duration(i) * interval / time.Duration(*c))
-			path := fmt.Sprintf("/api/v1/calls/%d/utterances", id)
+			path := "/api/v1/calls/" + strconv.FormatInt(id, 10) + "/utterances"
+			timer := time.NewTimer(time.Hour)
+			defer timer.Stop()
 			for k := i; ; k++ {
 				if next.Add(1) > int64(*n) {
 					return
 				}
 				if d := time.Until(due); d > 0 {
+					timer.Reset(d)
 					select {
-					case <-time.After(d):
+					case <-timer.C:
 					case <-ctx.Done():
 						return
 					}
 				}
-				line := callLines[k%len(callLines)]
-				body, _ := json.Marshal(map[string]string{"speaker": line.speaker, "text": line.text})
-				status, _, err := post(ctx, path, body)
+				status, err := postDiscard(ctx, path, bodies[k%len(bodies)])
 				if err != nil {
 					if ctx.Err() != nil {
 						return
 					}
-					transportErrors.Add(1)
+					r.transport++
 				}
-				d := time.Since(due)
-				mu.Lock()
-				statuses[status]++
+				r.statuses[status]++
 				if status == http.StatusCreated {
-					lat = append(lat, d)
-				}
-				mu.Unlock()
-				if status == http.StatusCreated {
-					acked.Add(1)
+					r.lat = append(r.lat, time.Since(due))
 				}
 				due = due.Add(interval)
 			}
@@ -168,7 +205,24 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	genCPU := processCPU() - genCPU0
+	serverCPU1, err := scrapeCPUSeconds(context.Background(), hc, *base)
+	if serverCPUErr == nil {
+		serverCPUErr = err
+	}
 	stopped := ctx.Err() != nil
+	lat := make([]time.Duration, 0, *n)
+	statuses := map[int]int{}
+	var transportErrors, acked, sent int64
+	for _, r := range results {
+		lat = append(lat, r.lat...)
+		for s, k := range r.statuses {
+			statuses[s] += k
+			sent += int64(k)
+		}
+		transportErrors += r.transport
+	}
+	acked = int64(len(lat))
 
 	// End the calls and count what the server stored.
 	var stored atomic.Int64
@@ -191,7 +245,7 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 	wg.Wait()
 
 	if len(lat) == 0 {
-		return fmt.Errorf("no utterance was acknowledged (statuses %v, %d transport errors)", statuses, transportErrors.Load())
+		return fmt.Errorf("no utterance was acknowledged (statuses %v, %d transport errors)", statuses, transportErrors)
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration {
@@ -200,12 +254,57 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "calls: %d utterances acknowledged over %d calls in %s: %.0f utterances/s (target pace %.0f/s)\n",
 		len(lat), *c, elapsed.Round(time.Millisecond), float64(len(lat))/elapsed.Seconds(), *rate)
 	fmt.Fprintf(e.stdout, "latency from due time: p50 %s p90 %s p99 %s p99.9 %s max %s\n", pct(0.50), pct(0.90), pct(0.99), pct(0.999), lat[len(lat)-1].Round(10*time.Microsecond))
-	fmt.Fprintf(e.stdout, "statuses %v, transport errors %d; stored on the server %d of %d acknowledged\n", statuses, transportErrors.Load(), stored.Load(), acked.Load())
+	fmt.Fprintf(e.stdout, "statuses %v, transport errors %d; stored on the server %d of %d acknowledged\n", statuses, transportErrors, stored.Load(), acked)
+	// CPU per utterance posted (answered or not): the budget is the
+	// machine's cores × the run's length, shared by both processes.
+	if sent > 0 {
+		fmt.Fprintf(e.stdout, "cpu per utterance: generator %.1f µs", float64(genCPU.Microseconds())/float64(sent))
+		if serverCPUErr == nil {
+			fmt.Fprintf(e.stdout, ", server %.1f µs", (serverCPU1-serverCPU0)*1e6/float64(sent))
+		} else {
+			fmt.Fprintf(e.stdout, ", server unknown (%v)", serverCPUErr)
+		}
+		fmt.Fprintf(e.stdout, " (over %d utterances, %s wall)\n", sent, elapsed.Round(time.Millisecond))
+	}
 	if stopped {
 		fmt.Fprintf(e.stdout, "stopped by -max-time before all %d utterances were sent\n", *n)
 	}
-	if stored.Load() < acked.Load() {
-		return fmt.Errorf("the server stored %d utterances but acknowledged %d", stored.Load(), acked.Load())
+	if stored.Load() < acked {
+		return fmt.Errorf("the server stored %d utterances but acknowledged %d", stored.Load(), acked)
 	}
 	return nil
+}
+
+// processCPU is the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// scrapeCPUSeconds reads process_cpu_seconds_total from the server's
+// /metrics, the server's own CPU time, so its cost per utterance is
+// measured where it is spent.
+func scrapeCPUSeconds(ctx context.Context, hc *http.Client, base string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "process_cpu_seconds_total "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return 0, fmt.Errorf("no process_cpu_seconds_total in /metrics")
 }
