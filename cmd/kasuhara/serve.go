@@ -50,8 +50,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	a.Log = log
-	// Load the detector and start the live-call writer before listening,
-	// so the first call neither waits for them nor races the shutdown.
+	// Start the live-call writer before listening, so no call races the
+	// shutdown; the detector loads in the background meanwhile.
 	if err := a.StartCalls(); err != nil {
 		return err
 	}
