@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -59,6 +60,7 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 	rate := fs.Float64("rate", 10000, "utterances per second over all calls (at most 100000)")
 	channel := fs.String("channel", "phone", "channel of the calls: phone or chat")
 	limit := fs.Duration("max-time", 120*time.Second, "stop after this long whatever is left")
+	client := fs.String("client", "raw", "HTTP client of the utterance posts: raw (one kept-alive HTTP/1.1 connection per call, written and parsed directly, so the generator costs little CPU) or net/http (https needs it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -72,6 +74,12 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 	}
 	if *token == "" {
 		return fmt.Errorf("-token (or KASUHARA_TOKEN) is required")
+	}
+	if *client != "raw" && *client != "net/http" {
+		return fmt.Errorf("-client %q: want raw or net/http", *client)
+	}
+	if *client == "raw" && u.Scheme != "http" {
+		return fmt.Errorf("-client raw speaks plain http; use -client net/http for %s", u.Scheme)
 	}
 	if *n < 1 || *n > 2000000 || *c < 1 || *c > 10000 || *rate <= 0 || *rate > 100000 {
 		return fmt.Errorf("-n must be 1–2000000, -calls 1–10000 and -rate up to 100000")
@@ -176,6 +184,14 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 			path := "/api/v1/calls/" + strconv.FormatInt(id, 10) + "/utterances"
 			timer := time.NewTimer(time.Hour)
 			defer timer.Stop()
+			postOne := func(body []byte) (int, error) { return postDiscard(ctx, path, body) }
+			if *client == "raw" {
+				rc := &rawClient{addr: u.Host, host: u.Host, target: strings.TrimSuffix(u.Path, "/") + path, auth: "Bearer " + *token}
+				stop := context.AfterFunc(ctx, rc.close)
+				defer stop()
+				defer rc.close()
+				postOne = rc.post
+			}
 			for k := i; ; k++ {
 				if next.Add(1) > int64(*n) {
 					return
@@ -188,7 +204,7 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 						return
 					}
 				}
-				status, err := postDiscard(ctx, path, bodies[k%len(bodies)])
+				status, err := postOne(bodies[k%len(bodies)])
 				if err != nil {
 					if ctx.Err() != nil {
 						return
@@ -307,4 +323,157 @@ func scrapeCPUSeconds(ctx context.Context, hc *http.Client, base string) (float6
 		}
 	}
 	return 0, fmt.Errorf("no process_cpu_seconds_total in /metrics")
+}
+
+// rawClient posts over one kept-alive HTTP/1.1 connection, writing each
+// request in one write and reading the answer with a few byte scans. The
+// generator shares the machine with the server it measures: net/http's
+// client (two goroutines, channels and header maps per connection and
+// request) cost it about as much CPU as the server's own HTTP handling.
+type rawClient struct {
+	addr, host, target, auth string
+
+	mu   sync.Mutex // guards conn against close from another goroutine
+	conn net.Conn
+	br   *bufio.Reader
+	buf  []byte
+}
+
+func (c *rawClient) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
+	}
+}
+
+// post sends body and returns the status; the connection is redialled
+// after an error or a "Connection: close".
+func (c *rawClient) post(body []byte) (int, error) {
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	if conn == nil {
+		var err error
+		if conn, err = net.DialTimeout("tcp", c.addr, 10*time.Second); err != nil {
+			return 0, err
+		}
+		c.mu.Lock()
+		c.conn = conn
+		c.mu.Unlock()
+		if c.br == nil {
+			c.br = bufio.NewReaderSize(conn, 8<<10)
+		} else {
+			c.br.Reset(conn)
+		}
+	}
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	b := c.buf[:0]
+	b = append(b, "POST "...)
+	b = append(b, c.target...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, c.host...)
+	b = append(b, "\r\nAuthorization: "...)
+	b = append(b, c.auth...)
+	b = append(b, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = append(b, "\r\n\r\n"...)
+	b = append(b, body...)
+	c.buf = b
+	status, keep, err := c.roundTrip(conn, b)
+	if err != nil || !keep {
+		c.close()
+	}
+	return status, err
+}
+
+func (c *rawClient) roundTrip(conn net.Conn, req []byte) (status int, keepAlive bool, err error) {
+	if _, err := conn.Write(req); err != nil {
+		return 0, false, err
+	}
+	line, err := c.line()
+	if err != nil {
+		return 0, false, err
+	}
+	// "HTTP/1.1 201 Created"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, false, fmt.Errorf("malformed status line %q", line)
+	}
+	if status, err = strconv.Atoi(string(line[9:12])); err != nil {
+		return 0, false, fmt.Errorf("malformed status line %q", line)
+	}
+	length, chunked, keepAlive := -1, false, true
+	for {
+		h, err := c.line()
+		if err != nil {
+			return status, false, err
+		}
+		if len(h) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(h, []byte(":"))
+		if !ok {
+			continue
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil {
+				return status, false, fmt.Errorf("malformed Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			keepAlive = !bytes.EqualFold(value, []byte("close"))
+		}
+	}
+	switch {
+	case chunked:
+		for {
+			l, err := c.line()
+			if err != nil {
+				return status, false, err
+			}
+			l, _, _ = bytes.Cut(l, []byte(";"))
+			size, err := strconv.ParseInt(string(bytes.TrimSpace(l)), 16, 64)
+			if err != nil {
+				return status, false, fmt.Errorf("malformed chunk size %q", l)
+			}
+			if size == 0 {
+				break
+			}
+			if _, err := c.br.Discard(int(size) + 2); err != nil {
+				return status, false, err
+			}
+		}
+		for { // trailers up to the blank line
+			l, err := c.line()
+			if err != nil {
+				return status, false, err
+			}
+			if len(l) == 0 {
+				break
+			}
+		}
+	case length >= 0:
+		if _, err := c.br.Discard(length); err != nil {
+			return status, false, err
+		}
+	default:
+		// No length: the body runs to the end of the connection.
+		_, err := io.Copy(io.Discard, c.br)
+		return status, false, err
+	}
+	return status, keepAlive, nil
+}
+
+// line returns the next header line without its CRLF; it is valid until
+// the next read.
+func (c *rawClient) line() ([]byte, error) {
+	l, err := c.br.ReadSlice('\n')
+	if err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(l, "\r\n"), nil
 }
