@@ -352,3 +352,28 @@ func TestTraining_OverdueRemindersNotifyOnce(t *testing.T) {
 		t.Errorf("reminded again: %d", n)
 	}
 }
+
+// The notification worker reminds overdue training by itself, once, and
+// leaves no audit entry on the rounds that remind nobody.
+func TestTraining_DelivererRemindsOverdueTrainingOnSchedule(t *testing.T) {
+	db := sqltest.Open(t, sqlstore.SQLite)
+	e := newCaseEnv(t, db, "lall-hokenshi-2022")
+	ctx := context.Background()
+	if _, err := e.a.AssignTraining(ctx, e.admin, app.AssignInput{Module: kasuhara.ModuleTypes, Target: kasuhara.TargetAll, DueOn: "2026-03-11"}); err != nil {
+		t.Fatal(err)
+	}
+	d := app.NewDeliverer(e.a, "http://localhost")
+	entries := func() int64 { n, _, _ := db.VerifyAudit(ctx); return n }
+	before := entries()
+	d.Tick(ctx)
+	if got := entries(); got != before {
+		t.Errorf("a round that reminded nobody wrote %d audit entries", got-before)
+	}
+	e.now = e.now.AddDate(0, 0, 3)
+	d.Tick(ctx)
+	d.Tick(ctx)
+	ns, _ := db.ListNotifications(ctx, 0, e.staff.User.ID)
+	if len(ns) != 1 || ns[0].Kind != "training_overdue" {
+		t.Errorf("notifications after two rounds: %+v", ns)
+	}
+}

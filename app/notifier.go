@@ -70,6 +70,9 @@ func (n *Deliverer) Tick(ctx context.Context) (int, error) {
 	if err := n.sweepOverdue(ctx); err != nil {
 		return 0, err
 	}
+	if err := n.remindTraining(ctx); err != nil {
+		return 0, err
+	}
 	if err := n.plan(ctx); err != nil {
 		return 0, err
 	}
@@ -108,6 +111,21 @@ func (n *Deliverer) sweepOverdue(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// remindTraining reminds everyone whose training is overdue, in every
+// organization, once per task (the task is marked in the same transaction).
+func (n *Deliverer) remindTraining(ctx context.Context) error {
+	orgs, err := n.App.Store.ListOrgs(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(orgs))
+	for i, o := range orgs {
+		ids[i] = o.ID
+	}
+	_, err = n.App.RemindOverdueTraining(ctx, nil, ids)
+	return err
 }
 
 // eventKey makes one event one delivery per channel: email goes to each
