@@ -313,7 +313,7 @@ func (db *DB) sqliteUtteranceStmt(ctx context.Context, rows int) (*sql.Stmt, err
 	if st, ok := sqliteStmts.Load(key); ok {
 		return st.(*sql.Stmt), nil
 	}
-	st, err := db.writePool.PrepareContext(ctx, db.utteranceBatchSQL(rows))
+	st, err := db.writePool.PrepareContext(ctx, sqliteBatchSQL(db.utteranceBatchSQL(rows)))
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -322,6 +322,25 @@ func (db *DB) sqliteUtteranceStmt(ctx context.Context, rows int) (*sql.Stmt, err
 		return prev.(*sql.Stmt), nil
 	}
 	return st, nil
+}
+
+// sqliteBatchSQL turns the $N placeholders of a batch insert into plain
+// "?": the driver asks SQLite for every parameter's name before binding it,
+// and a named parameter costs a string per value, 288 per chunk.
+func sqliteBatchSQL(q string) string {
+	var b strings.Builder
+	b.Grow(len(q))
+	for i := 0; i < len(q); i++ {
+		if q[i] == '$' && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9' {
+			b.WriteByte('?')
+			for i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9' {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
 }
 
 // insertUtterancesSQLite stores us in one transaction through cached
@@ -355,7 +374,7 @@ func (db *DB) insertUtterancesSQLite(ctx context.Context, us []*kasuhara.Utteran
 				st = sqlTx.StmtContext(ctx, p)
 			} else {
 				var err error
-				if st, err = sqlTx.PrepareContext(ctx, db.utteranceBatchSQL(len(chunk))); err != nil {
+				if st, err = sqlTx.PrepareContext(ctx, sqliteBatchSQL(db.utteranceBatchSQL(len(chunk)))); err != nil {
 					return mapErr(err)
 				}
 			}
