@@ -26,7 +26,7 @@ const (
 var DefaultWebhookKinds = []string{"case_urgent", "escalated", "restriction", "overdue"}
 
 // NotificationKinds lists every kind of notification, for validation.
-var NotificationKinds = []string{"case_reported", "case_urgent", "assigned", "escalated", "restriction", "overdue", "training_overdue"}
+var NotificationKinds = []string{"case_reported", "case_urgent", "assigned", "escalated", "restriction", "overdue", "training_overdue", "followup_overdue"}
 
 // NotifyChannel is where an organization's notifications are delivered:
 // its SMTP server, or a webhook. Secret is the SMTP password or the
@@ -168,4 +168,7 @@ type DeliveryService interface {
 	// ClaimOverdue marks up to limit open cases whose due date passed before
 	// now and that were not told so since, and returns them.
 	ClaimOverdue(ctx context.Context, now time.Time, limit int) ([]*Case, error)
+	// ClaimOverdueFollowUps marks up to limit open desk follow-ups whose due
+	// day ended before now as reminded, and returns them; each is returned once.
+	ClaimOverdueFollowUps(ctx context.Context, now time.Time, limit int) ([]*FollowUp, error)
 }

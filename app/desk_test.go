@@ -377,3 +377,44 @@ func TestTraining_DelivererRemindsOverdueTrainingOnSchedule(t *testing.T) {
 		t.Errorf("notifications after two rounds: %+v", ns)
 	}
 }
+
+// The worker reminds the desk member of an overdue follow-up once, without
+// naming the consultant, and never for one that is done.
+func TestFollowUp_DelivererRemindsTheDeskOnce(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newCaseEnv(t, db, "lall-hokenshi-2022")
+		ctx := context.Background()
+		desk := e.deskUser("desk@example.jp")
+		c, err := e.a.SubmitConsultation(ctx, e.staff, app.ConsultationInput{Topic: "incident", Body: "相談"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		overdue, err := e.a.AddFollowUp(ctx, desk, c.ID, app.FollowUpInput{Kind: "interview", DueOn: "2026-03-09"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, _ := e.a.AddFollowUp(ctx, desk, c.ID, app.FollowUpInput{Kind: "occupational_physician", DueOn: "2026-03-08"})
+		if err := e.a.CompleteFollowUp(ctx, desk, c.ID, done.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.a.AddFollowUp(ctx, desk, c.ID, app.FollowUpInput{Kind: "interview", DueOn: "2026-03-12"}); err != nil {
+			t.Fatal(err)
+		}
+		d := app.NewDeliverer(e.a, "http://localhost")
+		d.Tick(ctx)
+		d.Tick(ctx)
+		ns, _ := db.ListNotifications(ctx, 0, desk.User.ID)
+		var reminders int
+		for _, n := range ns {
+			if n.Kind == "followup_overdue" {
+				reminders++
+				if n.CaseID != nil {
+					t.Errorf("reminder points at a case: %+v", n)
+				}
+			}
+		}
+		if reminders != 1 {
+			t.Errorf("%d reminders for one overdue follow-up (%d), want 1", reminders, overdue.ID)
+		}
+	})
+}

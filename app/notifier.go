@@ -73,6 +73,9 @@ func (n *Deliverer) Tick(ctx context.Context) (int, error) {
 	if err := n.remindTraining(ctx); err != nil {
 		return 0, err
 	}
+	if err := n.remindFollowUps(ctx); err != nil {
+		return 0, err
+	}
 	if err := n.plan(ctx); err != nil {
 		return 0, err
 	}
@@ -126,6 +129,23 @@ func (n *Deliverer) remindTraining(ctx context.Context) error {
 	}
 	_, err = n.App.RemindOverdueTraining(ctx, nil, ids)
 	return err
+}
+
+// remindFollowUps tells the desk member who set a follow-up (an interview,
+// a referral) that its due day passed; the notice names no consultant.
+func (n *Deliverer) remindFollowUps(ctx context.Context) error {
+	return n.App.Store.Atomic(ctx, func(tx kasuhara.Store) error {
+		fs, err := tx.ClaimOverdueFollowUps(ctx, n.App.Now(), 100)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			if err := tx.CreateNotification(ctx, &kasuhara.Notification{OrgID: f.OrgID, Kind: "followup_overdue", RecipientID: f.CreatedBy}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // eventKey makes one event one delivery per channel: email goes to each

@@ -214,6 +214,27 @@ func (db *DB) Deliveries(ctx context.Context, orgID, notificationID int64) ([]*k
 	return db.deliveries(db.read.QueryContext(ctx, db.q("deliveries-of-org"), orgID))
 }
 
+// ClaimOverdueFollowUps implements kasuhara.DeliveryService. A follow-up is
+// overdue once its whole due day (midnight JST to midnight) has passed.
+func (db *DB) ClaimOverdueFollowUps(ctx context.Context, now time.Time, limit int) ([]*kasuhara.FollowUp, error) {
+	rows, err := db.write.QueryContext(ctx, db.q("followups-claim-overdue"), micro(now), micro(now.Add(-24*time.Hour)), limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []*kasuhara.FollowUp
+	for rows.Next() {
+		var f kasuhara.FollowUp
+		var due int64
+		if err := rows.Scan(&f.ID, &f.OrgID, &f.ConsultationID, &f.Kind, &due, &f.CreatedBy); err != nil {
+			return nil, mapErr(err)
+		}
+		f.DueOn = fromMicro(due)
+		out = append(out, &f)
+	}
+	return out, mapErr(rows.Err())
+}
+
 // ClaimOverdue implements kasuhara.DeliveryService.
 func (db *DB) ClaimOverdue(ctx context.Context, now time.Time, limit int) ([]*kasuhara.Case, error) {
 	var ids []int64

@@ -22,3 +22,10 @@ UPDATE cases SET overdue_notified_at = $1
 WHERE id IN (SELECT id FROM cases WHERE due_at IS NOT NULL AND due_at < $1 AND state <> 'closed'
     AND (overdue_notified_at IS NULL OR overdue_notified_at < due_at) ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
 RETURNING id;
+
+-- name: followups-claim-overdue
+-- Several servers sweep at once; SKIP LOCKED gives each follow-up to one.
+UPDATE consultation_followups SET reminded_at = $1
+WHERE id IN (SELECT id FROM consultation_followups WHERE done_at IS NULL AND reminded_at IS NULL AND due_on < $2
+    ORDER BY due_on LIMIT $3 FOR UPDATE SKIP LOCKED)
+RETURNING id, org_id, consultation_id, kind, due_on, created_by;

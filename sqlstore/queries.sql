@@ -505,6 +505,12 @@ FROM notify_deliveries WHERE notification_id = $1 ORDER BY id;
 SELECT id, org_id, notification_id, channel_id, event_key, attempts, last_error, next_at, delivered_at, failed_at, created_at
 FROM notify_deliveries WHERE org_id = $1 ORDER BY id DESC LIMIT 200;
 
+-- name: followups-claim-overdue
+UPDATE consultation_followups SET reminded_at = $1
+WHERE id IN (SELECT id FROM consultation_followups WHERE done_at IS NULL AND reminded_at IS NULL AND due_on < $2
+    ORDER BY due_on LIMIT $3)
+RETURNING id, org_id, consultation_id, kind, due_on, created_by;
+
 -- name: cases-claim-overdue
 UPDATE cases SET overdue_notified_at = $1
 WHERE id IN (SELECT id FROM cases WHERE due_at IS NOT NULL AND due_at < $1 AND state <> 'closed'
