@@ -2,7 +2,9 @@ package web
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -141,7 +143,7 @@ func (s *Server) apiUtterance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req utteranceRequest
-	if err := decodeJSON(r.Body, &req); err != nil {
+	if err := decodeUtterance(r.Body, &req); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -159,6 +161,146 @@ func (s *Server) apiUtterance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeUtteranceResult(w, res)
+}
+
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// decodeUtterance reads an utterance request. The common body, an object
+// of plain strings "speaker" and "text" without escapes, is read directly;
+// anything else (escapes, "at", null, unknown or repeated fields, bad
+// JSON or UTF-8, a body over the limit) goes to decodeJSON, so errors and
+// unusual input are handled exactly as for every other request.
+func decodeUtterance(body io.Reader, req *utteranceRequest) error {
+	bp := bodyBufs.Get().(*[]byte)
+	defer bodyBufs.Put(bp)
+	data, err := readAllInto((*bp)[:0], body)
+	if cap(data) <= 64<<10 {
+		*bp = data[:0]
+	}
+	if err == nil && utf8.Valid(data) && parseSimpleUtterance(data, req) {
+		return nil
+	}
+	*req = utteranceRequest{}
+	return decodeJSON(io.MultiReader(bytes.NewReader(data), errReader{err}), req)
+}
+
+// errReader replays a read error after the bytes read before it.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err == nil {
+		return 0, io.EOF
+	}
+	return 0, e.err
+}
+
+func readAllInto(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// parseSimpleUtterance fills req from {"speaker":"…","text":"…"} (either
+// order, whitespace allowed) and reports whether the body was that simple.
+func parseSimpleUtterance(data []byte, req *utteranceRequest) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	var speaker, text []byte
+	haveSpeaker, haveText := false, false
+	for first := true; ; first = false {
+		i = skipSpace(data, i+1)
+		if first && i < len(data) && data[i] == '}' {
+			break
+		}
+		key, next, ok := plainString(data, i)
+		if !ok {
+			return false
+		}
+		i = skipSpace(data, next)
+		if i >= len(data) || data[i] != ':' {
+			return false
+		}
+		value, next, ok := plainString(data, skipSpace(data, i+1))
+		if !ok {
+			return false
+		}
+		switch string(key) {
+		case "speaker":
+			if haveSpeaker {
+				return false
+			}
+			speaker, haveSpeaker = value, true
+		case "text":
+			if haveText {
+				return false
+			}
+			text, haveText = value, true
+		default:
+			return false
+		}
+		i = skipSpace(data, next)
+		if i >= len(data) {
+			return false
+		}
+		if data[i] == '}' {
+			break
+		}
+		if data[i] != ',' {
+			return false
+		}
+	}
+	if skipSpace(data, i+1) != len(data) {
+		return false
+	}
+	switch string(speaker) {
+	case kasuhara.SpeakerCustomer:
+		req.Speaker = kasuhara.SpeakerCustomer
+	case kasuhara.SpeakerStaff:
+		req.Speaker = kasuhara.SpeakerStaff
+	default:
+		req.Speaker = string(speaker)
+	}
+	if haveText {
+		t := string(text)
+		req.Text = &t
+	}
+	return true
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainString returns the contents of the JSON string at data[i] when it
+// has no escapes and no control characters, and the index after it.
+func plainString(data []byte, i int) ([]byte, int, bool) {
+	if i >= len(data) || data[i] != '"' {
+		return nil, 0, false
+	}
+	for j := i + 1; j < len(data); j++ {
+		switch c := data[j]; {
+		case c == '"':
+			return data[i+1 : j], j + 1, true
+		case c == '\\' || c < 0x20:
+			return nil, 0, false
+		}
+	}
+	return nil, 0, false
 }
 
 // Response headers of an answered utterance, shared read-only by every

@@ -2,6 +2,8 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"net/http/httptest"
 	"strings"
@@ -75,4 +77,70 @@ func TestJSONString_EscapesAsEncodingJSON(t *testing.T) {
 			t.Errorf("%q: got %s, want %s", s, got, want)
 		}
 	}
+}
+
+// The direct reading of simple utterance bodies must agree with decodeJSON
+// on every body, accepted or refused.
+func TestUtteranceRequest_DecodedAsDecodeJSONWould(t *testing.T) {
+	bodies := []string{
+		`{"speaker":"customer","text":"先週注文した商品がまだ届かない"}`,
+		` { "text" : "はい" , "speaker" : "staff" } `,
+		`{"speaker":"robot","text":"x"}`,
+		`{}`,
+		`{"speaker":"customer"}`,
+		`{"speaker":"customer","text":"改行\nあり"}`,
+		`{"speaker":"customer","text":"tab	inside"}`,
+		`{"speaker":"customer","text":"\u6bba\u3059"}`,
+		`{"speaker":"customer","text":null}`,
+		`{"speaker":"customer","text":"a","at":"2026-01-02T03:04:05Z"}`,
+		`{"speaker":"customer","text":"a","at":"yesterday"}`,
+		`{"Speaker":"customer","TEXT":"a"}`,
+		`{"speaker":"customer","text":"a","text":"b"}`,
+		`{"speaker":"customer","text":"a","volume":3}`,
+		`{"speaker":"customer","text":42}`,
+		`{"speaker":"customer","text":"a"} {}`,
+		`{"speaker":"customer","text":"a"}x`,
+		`{"speaker":"customer","text":"a",}`,
+		`{"speaker":"customer" "text":"a"}`,
+		`{"speaker":"customer","text":"a"`,
+		`[]`,
+		``,
+		`   `,
+		"{\"speaker\":\"customer\",\"text\":\"\xff\"}",
+		`{"speaker":"customer","text":""}`,
+	}
+	for _, body := range bodies {
+		var want, got utteranceRequest
+		wantErr := decodeJSON(strings.NewReader(body), &want)
+		gotErr := decodeUtterance(strings.NewReader(body), &got)
+		if describeErr(gotErr) != describeErr(wantErr) {
+			t.Errorf("%s: error %s, want %s", body, describeErr(gotErr), describeErr(wantErr))
+			continue
+		}
+		if wantErr == nil && describeReq(got) != describeReq(want) {
+			t.Errorf("%s: got %s, want %s", body, describeReq(got), describeReq(want))
+		}
+	}
+}
+
+func describeErr(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	var ke *kasuhara.Error
+	if errors.As(err, &ke) {
+		return fmt.Sprintf("%s/%s/%s/%v", ke.Code, ke.Key, ke.Field, ke.Args)
+	}
+	return err.Error()
+}
+
+func describeReq(r utteranceRequest) string {
+	s := "speaker=" + r.Speaker
+	if r.Text != nil {
+		s += " text=" + *r.Text
+	}
+	if r.At != nil {
+		s += " at=" + r.At.String()
+	}
+	return s
 }
