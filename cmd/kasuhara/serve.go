@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/kasuhara/kasuhara/app"
@@ -64,6 +65,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("demo data: %w", err)
 		}
 		demo.PrintAccounts(e.stdout)
+		// Loading the demo hashes passwords and builds thousands of rows;
+		// hand that memory back now rather than carry it for the server's life.
+		debug.FreeOSMemory()
 	}
 
 	email := envOr(e, "KASUHARA_BOOTSTRAP_ADMIN_EMAIL", "admin@example.jp")
