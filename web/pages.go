@@ -102,7 +102,10 @@ func (s *Server) langSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-type tile struct{ Title, Body, Href, Link string }
+type tile struct {
+	Title, Body, Href, Link string
+	Primary                 bool // the one thing this person most likely came to do
+}
 
 // homePage shows each role what it comes to do.
 func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
@@ -117,16 +120,16 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 			tiles = append(tiles, t)
 		}
 	}
-	add(kasuhara.RoleStaff, tile{"home.staff.title", "home.staff.body", "", ""})
-	add(kasuhara.RoleSupervisor, tile{"home.supervisor.title", "home.supervisor.body", "/admin/users", "home.supervisor.link"})
-	add(kasuhara.RoleExecutive, tile{"home.executive.title", "home.executive.body", "", ""})
-	add(kasuhara.RoleDesk, tile{"home.desk.title", "home.desk.body", "", ""})
-	add(kasuhara.RoleAdmin, tile{"home.admin.title", "home.admin.body", "/admin/users", "home.admin.link"})
-	add(kasuhara.RoleAuditor, tile{"home.auditor.title", "home.auditor.body", "/admin/audit", "home.auditor.link"})
+	add(kasuhara.RoleStaff, tile{"home.staff.title", "home.staff.body", "/cases/new", "home.staff.link", true})
+	add(kasuhara.RoleSupervisor, tile{"home.supervisor.title", "home.supervisor.body", "/cases", "home.supervisor.link", false})
+	add(kasuhara.RoleExecutive, tile{"home.executive.title", "home.executive.body", "/dashboard", "home.executive.link", false})
+	add(kasuhara.RoleDesk, tile{"home.desk.title", "home.desk.body", "/desk", "home.desk.link", false})
+	add(kasuhara.RoleAdmin, tile{"home.admin.title", "home.admin.body", "/admin/users", "home.admin.link", false})
+	add(kasuhara.RoleAuditor, tile{"home.auditor.title", "home.auditor.body", "/admin/audit", "home.auditor.link", false})
 	if p.Can(kasuhara.ActPolicyView) {
-		tiles = append(tiles, tile{"home.policy.title", "home.policy.body", "/policy", "home.policy.link"})
+		tiles = append(tiles, tile{"home.policy.title", "home.policy.body", "/policy", "home.policy.link", false})
 	}
-	tiles = append(tiles, tile{"home.settings.title", "home.settings.body", "/settings", "home.settings.link"})
+	tiles = append(tiles, tile{"home.settings.title", "home.settings.body", "/settings", "home.settings.link", false})
 	s.render(w, r, http.StatusOK, "home", map[string]any{"Tiles": tiles})
 }
 
