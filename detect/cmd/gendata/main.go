@@ -28,9 +28,9 @@ type example struct {
 
 func main() {
 	dir := "detect/testdata"
-	// holdout.tsv and blind.tsv name their channel per line and are written
+	// holdout.tsv, blind.tsv and probe3.tsv name their channel per line and are written
 	// in that channel's style already, so they are converted without dressing.
-	for _, split := range []string{"dev", "test", "holdout", "blind"} {
+	for _, split := range []string{"dev", "test", "holdout", "blind", "probe3"} {
 		if err := convert(filepath.Join(dir, "src", split+".tsv"), filepath.Join(dir, split+".jsonl"), split); err != nil {
 			fmt.Fprintln(os.Stderr, "gendata:", err)
 			os.Exit(1)
@@ -63,7 +63,7 @@ func convert(src, dst, split string) error {
 			return fmt.Errorf("%s: no tab in %q", src, line)
 		}
 		channel := ""
-		if split == "holdout" || split == "blind" {
+		if split == "holdout" || split == "blind" || split == "probe3" {
 			if channel, text, ok = strings.Cut(text, "\t"); !ok {
 				return fmt.Errorf("%s: no channel in %q", src, line)
 			}
