@@ -10,6 +10,7 @@ import (
 	"github.com/kasuhara/kasuhara"
 	"github.com/kasuhara/kasuhara/app"
 	"github.com/kasuhara/kasuhara/i18n"
+	"github.com/kasuhara/kasuhara/sqlstore"
 )
 
 func init() {
@@ -101,18 +102,11 @@ func runUserPassword(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *email == "" {
-		return fmt.Errorf("missing -email")
-	}
-	a, db, err := c.openApp(ctx, e)
+	a, db, u, err := c.openForUser(ctx, e, *email)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := db.FindUserByEmail(ctx, *email)
-	if err != nil {
-		return fmt.Errorf("user %q: %w", *email, cliError(err))
-	}
 	given := e.getenv("KASUHARA_PASSWORD")
 	pw, err := a.ResetPassword(ctx, nil, u.ID, given)
 	if err != nil {
@@ -136,18 +130,11 @@ func runTokenCreate(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *email == "" {
-		return fmt.Errorf("missing -email")
-	}
-	a, db, err := c.openApp(ctx, e)
+	a, db, u, err := c.openForUser(ctx, e, *email)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := db.FindUserByEmail(ctx, *email)
-	if err != nil {
-		return fmt.Errorf("user %q: %w", *email, cliError(err))
-	}
 	var exp *time.Time
 	if *ttl > 0 {
 		t := time.Now().Add(*ttl)
@@ -182,6 +169,24 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Audit trail intact: %d entries verified.\n", n)
 	return nil
+}
+
+// openForUser opens the database for a command about one user, named by
+// the -email flag, and finds that user.
+func (c *config) openForUser(ctx context.Context, e *env, email string) (*app.App, *sqlstore.DB, *kasuhara.User, error) {
+	if email == "" {
+		return nil, nil, nil, fmt.Errorf("missing -email")
+	}
+	a, db, err := c.openApp(ctx, e)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	u, err := db.FindUserByEmail(ctx, email)
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, fmt.Errorf("user %q: %w", email, cliError(err))
+	}
+	return a, db, u, nil
 }
 
 // cliError turns a domain error into a sentence for the terminal.
