@@ -73,8 +73,8 @@ func (s *Server) publicPolicyPage(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	err = publicPolicyTmpl.Execute(&buf, map[string]any{
 		"Lang": lang, "Title": doc.Title, "Org": org, "Version": v, "Article": article,
-		"CSS":       "/p/policy.css?v=" + policyCSSVersion,
-		"Effective": i18n.T(lang, "policyweb.public.effective", formatDay(lang, v.EffectiveFrom), v.Version),
+		"CSS":         "/p/policy.css?v=" + policyCSSVersion,
+		"Effective":   i18n.T(lang, "policyweb.public.effective", formatDay(lang, v.EffectiveFrom), v.Version),
 		"ConsultHref": "/p/" + org.Slug + "/consult", "ConsultText": i18n.T(lang, "policyweb.public.consult"),
 	})
 	if err != nil {
