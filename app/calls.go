@@ -217,14 +217,22 @@ func (a *App) PostUtterance(ctx context.Context, p *kasuhara.Principal, id int64
 	if err != nil {
 		return nil, err
 	}
-	// Detection needs nothing of the call, so it runs before the call's
-	// lock: utterances of one call overlap their detection.
-	det := d.Detect(in.Text)
+	// Detection needs only the call's policy, so it runs before the call's
+	// lock: utterances of one call overlap their detection. The policy is
+	// read under a short lock; a call not loaded yet is checked again below.
+	pre := e.state(id)
+	pre.mu.Lock()
+	used := pre.pi.detectorOr(d)
+	pre.mu.Unlock()
+	det := used.Detect(in.Text)
 	st, err := a.lockCall(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
 	defer st.mu.Unlock()
+	if want := st.pi.detectorOr(d); want != used {
+		det = want.Detect(in.Text)
+	}
 	if st.call.EndedAt != nil {
 		return nil, &kasuhara.Error{Code: kasuhara.ECONFLICT, Key: "calls.error.ended", Message: "the call has already ended"}
 	}

@@ -40,6 +40,17 @@ type policyInfo struct {
 	immediate   map[kasuhara.BehaviourCode]string
 	callMinutes int // 0 when the policy leaves it open
 	scripts     []policy.Script
+	// detector also flags the policy's own detection phrases; nil when the
+	// policy names none, and the shared detector serves.
+	detector *detect.Detector
+}
+
+// detectorOr returns the policy's own detector, or d when there is none.
+func (pi *policyInfo) detectorOr(d *detect.Detector) *detect.Detector {
+	if pi != nil && pi.detector != nil {
+		return pi.detector
+	}
+	return d
 }
 
 var policyInfos sync.Map // digest → *policyInfo
@@ -67,6 +78,22 @@ func infoFor(v *kasuhara.PolicyVersion) (*policyInfo, error) {
 		pi.callMinutes = doc.Thresholds.CallMinutes.Value
 	}
 	pi.scripts = doc.Scripts.Items
+	// The organization named these words for a type, so they count for each
+	// code the type maps onto. The tokenizer is shared by every detector,
+	// so one per policy version costs only its lexicon.
+	phrases := map[kasuhara.BehaviourCode][]string{}
+	for _, t := range doc.Harassment.Types {
+		for _, c := range t.Codes {
+			if c.Valid() && len(t.Detection.Phrases) > 0 {
+				phrases[c] = append(phrases[c], t.Detection.Phrases...)
+			}
+		}
+	}
+	if len(phrases) > 0 {
+		if pi.detector, err = detect.New(detect.WithExtraPhrases(phrases)); err != nil {
+			return nil, err
+		}
+	}
 	policyInfos.Store(v.Digest, pi)
 	return pi, nil
 }
@@ -152,6 +179,7 @@ func (a *App) DetectTexts(ctx context.Context, p *kasuhara.Principal, texts []st
 		return nil, err
 	}
 	out := make([]Detection, len(texts))
+	d = pi.detectorOr(d)
 	for i, t := range texts {
 		r := d.Detect(t)
 		out[i] = Detection{Verdict: r.Verdict, Categories: toCategories(r, pi)}

@@ -38,6 +38,13 @@ scripts:
     - {id: close-chat, stage: closing, channel: chat, text: これ以上の対応はいたしかねますので、本チャットを終了いたします。}
 `
 
+// callCenterPhrases are words the demo call center has learnt to treat as
+// threats though no general lexicon would: callers who note an operator's
+// number to go after them.
+var callCenterPhrases = map[string]string{
+	"threat": "{phrases: [オペレーター番号を控えた, 担当者番号は控えた]}",
+}
+
 // immediateTypes are the demo call center's types reported at once.
 var immediateTypes = map[string]bool{"threat": true, "sexual-harassment": true}
 
@@ -58,10 +65,18 @@ func callCenterPolicy(root *yaml.Node) error {
 		return fmt.Errorf("preset %s has no harassment types", policyPreset)
 	}
 	for _, t := range types.Content {
-		if id := lookup(t, "id"); id != nil && immediateTypes[id.Value] && lookup(t, "immediate_report") == nil {
+		id := lookup(t, "id")
+		if id != nil && immediateTypes[id.Value] && lookup(t, "immediate_report") == nil {
 			t.Content = append(t.Content,
 				&yaml.Node{Kind: yaml.ScalarNode, Value: "immediate_report"},
 				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+		}
+		if id != nil && callCenterPhrases[id.Value] != "" && lookup(t, "detection") == nil {
+			var det yaml.Node
+			if err := yaml.Unmarshal([]byte(callCenterPhrases[id.Value]), &det); err != nil {
+				return err
+			}
+			t.Content = append(t.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "detection"}, det.Content[0])
 		}
 	}
 	return nil

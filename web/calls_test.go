@@ -446,3 +446,35 @@ func TestCallEvents_BoardGetsSnapshotThenFlaggedUtterancesOfReachableCallsOnly(t
 		t.Errorf("board page: %d", res.status)
 	}
 }
+
+// The demo call center's policy names a phrase no general lexicon flags; the
+// detect API and live calls both flag it under the policy's own label.
+func TestDetectAndCalls_FlagTheOrganizationsOwnPhrases(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	c := e.phoneSystem("call-staff@demo.example.jp")
+	const text = "あんたのオペレーター番号を控えたからな"
+	res := c.sendJSON("POST", "/api/v1/detect", fmt.Sprintf(`{"text":%q}`, text))
+	var d struct {
+		Verdict    string `json:"verdict"`
+		Categories []kasuhara.UtteranceCategory
+	}
+	res.json(t, &d)
+	if d.Verdict != "harassment" || len(d.Categories) == 0 || d.Categories[0].Code != kasuhara.Threat || d.Categories[0].Label != "脅迫" {
+		t.Fatalf("detect API: %d %s", res.status, res.body)
+	}
+	// Another organization's policy does not know the phrase.
+	other := e.phoneSystem("shinjuku-staff@demo.example.jp")
+	res = other.sendJSON("POST", "/api/v1/detect", fmt.Sprintf(`{"text":%q}`, text))
+	d.Categories = nil
+	res.json(t, &d)
+	for _, cat := range d.Categories {
+		if cat.Code == kasuhara.Threat {
+			t.Errorf("demo-call's phrase flagged as a threat for demo-retail: %s", res.body)
+		}
+	}
+	oc := openCall(t, c, `{"channel":"phone","caller_number":"03-1111-2222"}`)
+	a := say(t, c, oc.Call.ID, "customer", text)
+	if a.Utterance.Verdict != "harassment" || len(a.Utterance.Categories) == 0 || a.Utterance.Categories[0].Code != kasuhara.Threat {
+		t.Errorf("live call: %+v", a.Utterance)
+	}
+}
