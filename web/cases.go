@@ -305,6 +305,10 @@ type caseView struct {
 	Warnings    []policy.UnmetRule
 	States      []kasuhara.CaseState
 	Channels    []string
+	// Legal hold (法的保全): shown to those who may set it.
+	CanHold    bool
+	Held       bool
+	HoldReason string
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
@@ -331,6 +335,12 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, status int, er
 	if c.DepartmentID != nil {
 		if dep, err := s.App.Store.FindDepartment(r.Context(), c.OrgID, *c.DepartmentID); err == nil {
 			v.DeptName = dep.Name
+		}
+	}
+	if v.CanHold = kasuhara.Authorize(p, kasuhara.ActLegalHold, c.OrgID) == nil; v.CanHold {
+		if v.Held, v.HoldReason, err = s.App.Store.LegalHold(r.Context(), c.OrgID, c.ID); err != nil {
+			s.Error(w, r, err)
+			return
 		}
 	}
 	for _, uid := range []*int64{&c.ReporterID, c.AssigneeID, c.AssessedBy, c.Escalation.ExecutiveID} {
@@ -381,6 +391,14 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, do func(p *k
 	}
 	s.flash(w, "cases.flash.saved")
 	http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// caseLegalHoldSubmit puts the case under legal hold, which stops the
+// retention job from deleting or anonymizing anything of it, or releases it.
+func (s *Server) caseLegalHoldSubmit(w http.ResponseWriter, r *http.Request) {
+	s.caseAction(w, r, func(p *kasuhara.Principal, id int64) ([]policy.UnmetRule, error) {
+		return nil, s.App.SetLegalHold(r.Context(), p, id, r.FormValue("hold") == "1", r.FormValue("reason"))
+	})
 }
 
 func revisionOf(r *http.Request) int {

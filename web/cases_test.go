@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -373,5 +374,39 @@ func TestBrowser_QuickReportOnAPhoneKeepsTheDraft(t *testing.T) {
 	}
 	if empty != "" || checkedChannel {
 		t.Errorf("draft survived the submission: %q %v", empty, checkedChannel)
+	}
+}
+
+func TestCasePage_LegalHoldFromTheCasePage(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	ctx := context.Background()
+	org, _ := e.db.FindOrgBySlug(ctx, "demo-retail")
+	page, err := e.db.ListCases(ctx, kasuhara.CaseFilter{OrgIDs: []int64{org.ID}, Limit: 1})
+	var cases []*kasuhara.Case
+	if page != nil {
+		cases = page.Items
+	}
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no demo case: %v", err)
+	}
+	path := fmt.Sprintf("/cases/%d", cases[0].ID)
+	exec := e.loggedIn("exec@demo.example.jp")
+	if page := exec.get(path); !strings.Contains(page.body, "法的保全をかける") {
+		t.Fatalf("no legal hold form for an executive: %d", page.status)
+	}
+	if res := exec.postForm(path+"/legal-hold", url.Values{"hold": {"1"}, "reason": {""}}); res.status != http.StatusBadRequest || !strings.Contains(res.body, "入力してください") {
+		t.Errorf("hold without a reason: %d", res.status)
+	}
+	if res := exec.postForm(path+"/legal-hold", url.Values{"hold": {"1"}, "reason": {"訴訟の可能性"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("hold: %d %s", res.status, res.body)
+	}
+	if held, reason, _ := e.db.LegalHold(ctx, org.ID, cases[0].ID); !held || reason != "訴訟の可能性" {
+		t.Errorf("not held: %v %q", held, reason)
+	}
+	if page := exec.get(path); !strings.Contains(page.body, "法的保全を解除する") {
+		t.Error("held case offers no release")
+	}
+	if res := e.loggedIn("shinjuku-lead@demo.example.jp").postForm(path+"/legal-hold", url.Values{"hold": {"0"}}); res.status != http.StatusForbidden {
+		t.Errorf("supervisor releases a hold: %d", res.status)
 	}
 }

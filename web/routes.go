@@ -91,6 +91,7 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/cases/{id}/measures", signedIn, s.caseMeasureSubmit},
 		{"POST", "/cases/{id}/measures/{mid}/done", signedIn, s.caseMeasureDoneSubmit},
 		{"POST", "/cases/{id}/approvals", signedIn, s.caseApproveSubmit},
+		{"POST", "/cases/{id}/legal-hold", signedIn, s.caseLegalHoldSubmit},
 		{"GET", "/customers", signedIn, s.customersPage},
 		{"GET", "/customers/{id}", signedIn, s.customerPage},
 		{"POST", "/customers/{id}/restrictions", signedIn, s.restrictionSubmit},
