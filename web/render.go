@@ -141,6 +141,7 @@ func navFor(p *kasuhara.Principal, current string) []navItem {
 		{"/admin/users", "nav.users", kasuhara.ActUserList},
 		{"/admin/departments", "nav.departments", kasuhara.ActDepartmentManage},
 		{"/admin/audit", "nav.audit", kasuhara.ActAuditView},
+		{"/admin/notifications", "nav.notifications", kasuhara.ActNotifyManage},
 		{"/admin/policy", "policyweb.nav.admin", kasuhara.ActPolicyHistory},
 		{"/settings", "nav.settings", kasuhara.ActSelfManage},
 	}

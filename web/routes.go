@@ -60,6 +60,8 @@ func (s *Server) buildRoutes() http.Handler {
 		{"POST", "/admin/departments/{id}", signedIn, s.departmentRenameSubmit},
 		{"POST", "/admin/departments/{id}/delete", signedIn, s.departmentDeleteSubmit},
 		{"GET", "/admin/audit", signedIn, s.auditPage},
+		{"GET", "/admin/notifications", signedIn, s.notifyPage},
+		{"POST", "/admin/notifications", signedIn, s.notifySaveSubmit},
 
 		// Policy: the public page, the staff handbook, versions and the editor.
 		{"GET", "/p/{org}/policy", public, s.publicPolicyPage},

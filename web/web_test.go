@@ -537,3 +537,36 @@ func TestAPI_DepartmentRenameAndDelete(t *testing.T) {
 		t.Errorf("delete: %d %s", res.status, res.body)
 	}
 }
+
+func TestNotifyPage_SavesChannelsAndNeverShowsSecrets(t *testing.T) {
+	e := newEnv(t, sqlstore.SQLite)
+	admin := e.loggedIn("retail-admin@demo.example.jp")
+	res := admin.postForm("/admin/notifications", url.Values{"kind": {"smtp"}, "name": {"mail"}, "host": {"mail.example.jp"}, "port": {"587"},
+		"from": {"kasuhara@example.jp"}, "user": {"kasuhara"}, "secret": {"smtp-secret-123"}, "kinds": {"case_urgent", "escalated"}, "enabled": {"1"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("save smtp: %d %s", res.status, res.body)
+	}
+	res = admin.postForm("/admin/notifications", url.Values{"kind": {"webhook"}, "name": {"chat"}, "url": {"https://chat.example.jp/hooks/T0K3N"},
+		"format": {"slack"}, "secret": {"hook-secret-456"}, "enabled": {"1"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("save webhook: %d %s", res.status, res.body)
+	}
+	page := admin.get("/admin/notifications")
+	for _, want := range []string{"mail.example.jp:587", "https://chat.example.jp/…", "設定済み"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, secret := range []string{"smtp-secret-123", "hook-secret-456", "T0K3N"} {
+		if strings.Contains(page.body, secret) {
+			t.Errorf("page shows %q", secret)
+		}
+	}
+	bad := admin.postForm("/admin/notifications", url.Values{"kind": {"smtp"}, "name": {"mail2"}, "host": {"mail.example.jp"}, "port": {"99999"}, "from": {"x@example.jp"}})
+	if bad.status != http.StatusBadRequest || !strings.Contains(bad.body, "1 から 65535") {
+		t.Errorf("bad port: %d", bad.status)
+	}
+	if res := e.loggedIn("shinjuku-lead@demo.example.jp").get("/admin/notifications"); res.status != http.StatusForbidden {
+		t.Errorf("supervisor: %d", res.status)
+	}
+}
