@@ -75,12 +75,20 @@ type Detector struct {
 	lex    *lexicon
 	labels map[kasuhara.BehaviourCode]string
 	tok    *tokenizer.Tokenizer
+	model  *model // nil: rules only
 	pool   sync.Pool
 }
 
 type options struct {
-	labels map[kasuhara.BehaviourCode]string
-	extra  map[kasuhara.BehaviourCode][]string
+	labels  map[kasuhara.BehaviourCode]string
+	extra   map[kasuhara.BehaviourCode][]string
+	noModel bool
+}
+
+// rulesOnly leaves the learned layer out: training looks at what the rules
+// find on their own.
+func rulesOnly() Option {
+	return func(o *options) error { o.noModel = true; return nil }
 }
 
 // Option configures a Detector.
@@ -162,6 +170,11 @@ func New(opts ...Option) (*Detector, error) {
 		return nil, fmt.Errorf("detect: load kagome dictionary: %w", err)
 	}
 	d := &Detector{lex: lex, labels: labels, tok: tok}
+	if !o.noModel {
+		if d.model, err = loadModel(modelBin, lex); err != nil {
+			return nil, err
+		}
+	}
 	d.pool.New = func() any { return &scratch{} }
 	return d, nil
 }
@@ -187,6 +200,7 @@ type scratch struct {
 	tokSet bool
 	o2n    []int // original code point → normalized index (-1: dropped)
 	quoted []bool
+	feats  []featurePos
 }
 
 // Detect examines text and returns its verdict and categories. Invalid
@@ -194,6 +208,13 @@ type scratch struct {
 func (d *Detector) Detect(text string) Result {
 	sc := d.pool.Get().(*scratch)
 	defer d.pool.Put(sc)
+	text = d.analyze(text, sc)
+	return d.score(text, sc)
+}
+
+// analyze normalizes text and collects the accepted concept occurrences
+// into sc; it returns the text as examined (valid UTF-8, capped).
+func (d *Detector) analyze(text string, sc *scratch) string {
 	if !utf8.ValidString(text) {
 		text = toValid(text)
 	}
@@ -208,7 +229,7 @@ func (d *Detector) Detect(text string) Result {
 	n.r = append(n.r, boundary)
 	n.off = append(n.off, utf8.RuneCountInString(text))
 	d.match(text, sc)
-	return d.score(text, sc)
+	return text
 }
 
 func toValid(s string) string {
@@ -293,30 +314,8 @@ func (d *Detector) matchMorph(text string, sc *scratch) {
 		return
 	}
 	d.ensureTokens(text, sc)
-	// Map original code points to normalized runes.
-	nOrig := utf8.RuneCountInString(text) + 1
-	if cap(sc.o2n) < nOrig {
-		sc.o2n = make([]int, nOrig)
-	}
-	sc.o2n = sc.o2n[:nOrig]
-	for i := range sc.o2n {
-		sc.o2n[i] = -1
-	}
-	for i, off := range sc.n.off {
-		if off < nOrig && sc.o2n[off] < 0 {
-			sc.o2n[off] = i
-		}
-	}
 	span := func(start, end int) (int, int, bool) {
-		s, e := -1, -1
-		for p := start; p < end && p < nOrig; p++ {
-			if k := sc.o2n[p]; k >= 0 {
-				if s < 0 {
-					s = k
-				}
-				e = k + 1
-			}
-		}
+		s, e := sc.o2nSpan(start, end)
 		return s, e, s >= 0
 	}
 	toks := sc.tokens
@@ -402,10 +401,40 @@ func foldKey(dst []rune, s string) []rune {
 }
 
 func (d *Detector) ensureTokens(text string, sc *scratch) {
-	if !sc.tokSet {
-		sc.tokens = d.tok.Tokenize(text)
-		sc.tokSet = true
+	if sc.tokSet {
+		return
 	}
+	sc.tokens = d.tok.Tokenize(text)
+	sc.tokSet = true
+	// Map original code points to normalized runes, for tokens' spans.
+	nOrig := utf8.RuneCountInString(text) + 1
+	if cap(sc.o2n) < nOrig {
+		sc.o2n = make([]int, nOrig)
+	}
+	sc.o2n = sc.o2n[:nOrig]
+	for i := range sc.o2n {
+		sc.o2n[i] = -1
+	}
+	for i, off := range sc.n.off {
+		if off < nOrig && sc.o2n[off] < 0 {
+			sc.o2n[off] = i
+		}
+	}
+}
+
+// o2nSpan maps original code points [start, end) to normalized runes;
+// s is -1 when every one of them was dropped by normalization.
+func (sc *scratch) o2nSpan(start, end int) (s, e int) {
+	s, e = -1, -1
+	for p := start; p < end && p < len(sc.o2n); p++ {
+		if k := sc.o2n[p]; k >= 0 {
+			if s < 0 {
+				s = k
+			}
+			e = k + 1
+		}
+	}
+	return s, e
 }
 
 // markQuoted marks normalized runes inside a quoted title (『バカの壁』)
@@ -672,6 +701,12 @@ func (d *Detector) score(text string, sc *scratch) Result {
 	scores := map[kasuhara.BehaviourCode]float64{}
 	spans := map[kasuhara.BehaviourCode][]occ{}
 	var claimed []occ
+	orgCodes := map[kasuhara.BehaviourCode]bool{}
+	for _, h := range hits {
+		if h.ru.extra {
+			orgCodes[h.ru.code] = true
+		}
+	}
 	for _, code := range order {
 		var mine []occ
 		for _, h := range hits {
@@ -705,6 +740,12 @@ func (d *Detector) score(text string, sc *scratch) Result {
 			}
 		}
 	}
+	if d.model != nil {
+		if d.model.needsTokens() {
+			d.ensureTokens(text, sc)
+		}
+		d.decide(sc, scores, spans, orgCodes)
+	}
 	res := Result{Verdict: VerdictNone, Categories: []Category{}}
 	maxWeak := 0.0
 	for _, code := range kasuhara.BehaviourCodes {
@@ -731,6 +772,48 @@ func (d *Detector) score(text string, sc *scratch) Result {
 		res.Verdict = VerdictComplaint
 	}
 	return res
+}
+
+// decide applies the learned layer (see model.go) to the rules' scores.
+func (d *Detector) decide(sc *scratch, scores map[kasuhara.BehaviourCode]float64, spans map[kasuhara.BehaviourCode][]occ, orgCodes map[kasuhara.BehaviourCode]bool) {
+	m := d.model
+	sc.feats = m.features(sc, scores, sc.feats)
+	if m.prob(m.gateIndex(), sc.feats) < m.gate {
+		for code, s := range scores {
+			if s >= threshold && !orgCodes[code] {
+				delete(scores, code)
+			}
+		}
+		return
+	}
+	found := false
+	bestK, bestP := -1, 0.0
+	for k, code := range m.codes {
+		p := m.prob(k, sc.feats)
+		if p > bestP {
+			bestK, bestP = k, p
+		}
+		switch {
+		case scores[code] >= threshold:
+			if p < m.keep && !orgCodes[code] {
+				delete(scores, code)
+				continue
+			}
+		case p >= m.add:
+			scores[code] = p
+			spans[code] = m.evidence(k, sc.feats)
+		default:
+			continue
+		}
+		found = true
+	}
+	if !found && bestK >= 0 && m.fallback {
+		code := m.codes[bestK]
+		scores[code] = max(bestP, threshold)
+		if len(spans[code]) == 0 {
+			spans[code] = m.evidence(bestK, sc.feats)
+		}
+	}
 }
 
 // fire reports whether every concept of ru occurs (within its window of the

@@ -253,8 +253,14 @@ func TestDetect_IgnoresVictimPassivesQuotedTitlesAndPoliteRequests(t *testing.T)
 // (無事に帰れると思うな is a threat; the imperative of クビにしとけ is the
 // punishment demand; the name in an exposure threat is what is exposed)
 // must not also count as a restraint, an intimidation or a privacy breach.
+// This is how the rules settle their evidence, so it is checked on the
+// rules alone: the learned layer may still add a category it is confident
+// of, explained by its own spans.
 func TestDetect_AddsASecondCategoryOnlyWithItsOwnEvidence(t *testing.T) {
-	d := testDetector(t)
+	d, err := New(rulesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for text, want := range map[string][]kasuhara.BehaviourCode{
 		"お前、今度来たら無事に帰れると思うなよ": {kasuhara.Threat},
 		"あの店員クビにしとけよ":         {kasuhara.PersonalAttack},
