@@ -1,6 +1,6 @@
 // Command train fits the detector's learned layer on the labelled sets in
 // detect/testdata and writes detect/model.bin, which the detector embeds.
-// The frozen test split is never read.
+// The frozen test split is never read (see detect.TrainingSets).
 //
 //	go run ./detect/cmd/train
 package main
@@ -13,16 +13,6 @@ import (
 	"strings"
 
 	"github.com/kasuhara/kasuhara/detect"
-)
-
-// The frozen test split (test.jsonl) is never read. The weights are
-// fitted on trainingSets; the thresholds are chosen on validationSets —
-// three sets written apart from the training texts and the lexicon, and
-// the development set that speaks for the lexicon's own style — which are
-// then trained on too.
-var (
-	trainingSets   = []string{"holdout", "blind", "probe3", "train/*"}
-	validationSets = []string{"dev", "probe4", "probe5", "probe6"}
 )
 
 func main() {
@@ -41,16 +31,28 @@ func main() {
 	if *out == "" {
 		*out = filepath.Join(*dir, "model.bin")
 	}
-	files, vfiles := sets(*dir, trainingSets), sets(*dir, validationSets)
+	files, err := detect.SetFiles(*dir, detect.TrainingSets)
+	if err != nil {
+		fail(err)
+	}
+	vfiles, err := detect.SetFiles(*dir, detect.ValidationSets)
+	if err != nil {
+		fail(err)
+	}
 	if *data != "" {
 		files = strings.Split(*data, ",")
 	}
 	if *validate != "" {
 		vfiles = strings.Split(*validate, ",")
 	}
-	examples := read(files)
-	topt.Validation = read(vfiles)
-	topt.Trained = fmt.Sprintf("%d texts, thresholds chosen on %d", len(examples)+len(topt.Validation), len(topt.Validation))
+	examples, err := detect.ReadFiles(files)
+	if err != nil {
+		fail(err)
+	}
+	if topt.Validation, err = detect.ReadFiles(vfiles); err != nil {
+		fail(err)
+	}
+	topt.Trained = detect.TrainedNote(len(examples), len(topt.Validation))
 	topt.Log = os.Stderr
 	topt.Lemmas = *lemmas
 	bin, err := detect.Train(examples, topt)
@@ -61,38 +63,6 @@ func main() {
 		fail(err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes)\n", *out, len(bin))
-}
-
-func sets(dir string, names []string) []string {
-	var files []string
-	for _, s := range names {
-		m, err := filepath.Glob(filepath.Join(dir, "testdata", s+".jsonl"))
-		if err != nil {
-			fail(err)
-		}
-		files = append(files, m...)
-	}
-	return files
-}
-
-func read(files []string) []detect.Example {
-	var out []detect.Example
-	for _, name := range files {
-		if filepath.Base(name) == "test.jsonl" {
-			fail(fmt.Errorf("%s: the frozen test split is never trained on", name))
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			fail(err)
-		}
-		ex, err := detect.ReadExamples(f)
-		f.Close()
-		if err != nil {
-			fail(fmt.Errorf("%s: %w", name, err))
-		}
-		out = append(out, ex...)
-	}
-	return out
 }
 
 func fail(err error) {

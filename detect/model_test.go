@@ -1,0 +1,68 @@
+package detect
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"testing"
+)
+
+// TestModel_MatchesTrainingData retrains the learned layer from the sets
+// in testdata and compares it with the embedded model.bin: a change to the
+// data, the lexicon or the training code without rerunning
+// `go run ./detect/cmd/train` fails here. Training is deterministic, but
+// other architectures may fuse multiply-adds and differ in the last bits.
+func TestModel_MatchesTrainingData(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("model bytes are compared on amd64 only")
+	}
+	if testing.Short() {
+		t.Skip("retraining takes seconds")
+	}
+	files, err := SetFiles(".", TrainingSets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vfiles, err := SetFiles(".", ValidationSets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, err := ReadFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validation, err := ReadFiles(vfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Train(examples, TrainOptions{Validation: validation,
+		Trained: TrainedNote(len(examples), len(validation))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("model.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("model.bin is stale (%d bytes, retrained %d): run go run ./detect/cmd/train", len(want), len(got))
+	}
+}
+
+// TestModel_NeverReadsTheFrozenSplit guards the rule the figures rest on.
+func TestModel_NeverReadsTheFrozenSplit(t *testing.T) {
+	if _, err := ReadFiles([]string{"testdata/test.jsonl"}); err == nil {
+		t.Fatal("ReadFiles accepted the frozen test split")
+	}
+	for _, names := range [][]string{TrainingSets, ValidationSets} {
+		files, err := SetFiles(".", names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if f == "testdata/test.jsonl" {
+				t.Fatalf("%s is among the training or validation sets", f)
+			}
+		}
+	}
+}
