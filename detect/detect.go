@@ -165,16 +165,20 @@ func New(opts ...Option) (*Detector, error) {
 	for c, l := range o.labels {
 		labels[c] = l
 	}
+	// The model is decoded before the dictionary is loaded: its decoding
+	// garbage is then collected against a small heap instead of adding to
+	// the peak next to the dictionary's 150 MB.
+	var m *model
+	if !o.noModel {
+		if m, err = loadModel(modelBin, lex); err != nil {
+			return nil, err
+		}
+	}
 	tok, err := sharedTokenizer()
 	if err != nil {
 		return nil, fmt.Errorf("detect: load kagome dictionary: %w", err)
 	}
-	d := &Detector{lex: lex, labels: labels, tok: tok}
-	if !o.noModel {
-		if d.model, err = loadModel(modelBin, lex); err != nil {
-			return nil, err
-		}
-	}
+	d := &Detector{lex: lex, labels: labels, tok: tok, model: m}
 	d.pool.New = func() any { return &scratch{} }
 	return d, nil
 }
@@ -799,7 +803,7 @@ func (d *Detector) decide(sc *scratch, scores map[kasuhara.BehaviourCode]float64
 				delete(scores, code)
 				continue
 			}
-		case p >= m.add:
+		case p >= m.add[k]:
 			scores[code] = p
 			spans[code] = m.evidence(k, sc.feats)
 		default:
@@ -807,7 +811,7 @@ func (d *Detector) decide(sc *scratch, scores map[kasuhara.BehaviourCode]float64
 		}
 		found = true
 	}
-	if !found && bestK >= 0 && m.fallback {
+	if !found && bestK >= 0 && m.fallback > 0 && bestP >= m.fallback {
 		code := m.codes[bestK]
 		scores[code] = max(bestP, threshold)
 		if len(spans[code]) == 0 {

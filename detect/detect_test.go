@@ -42,7 +42,7 @@ func TestDetect_IgnoresTriggerWordsInBenignUse(t *testing.T) {
 }
 
 func TestDetect_FindsIndirectDialectAndPoliteCoercion(t *testing.T) {
-	d := testDetector(t)
+	d := rulesDetector(t)
 	for s, want := range map[string]kasuhara.BehaviourCode{
 		"お子さん、駅前の小学校でしたよね": kasuhara.Threat,
 		"夜道に気をつけてくださいね":    kasuhara.Threat,
@@ -257,10 +257,7 @@ func TestDetect_IgnoresVictimPassivesQuotedTitlesAndPoliteRequests(t *testing.T)
 // rules alone: the learned layer may still add a category it is confident
 // of, explained by its own spans.
 func TestDetect_AddsASecondCategoryOnlyWithItsOwnEvidence(t *testing.T) {
-	d, err := New(rulesOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := rulesDetector(t)
 	for text, want := range map[string][]kasuhara.BehaviourCode{
 		"お前、今度来たら無事に帰れると思うなよ": {kasuhara.Threat},
 		"あの店員クビにしとけよ":         {kasuhara.PersonalAttack},
@@ -318,4 +315,38 @@ func sameCodes(a, b []kasuhara.BehaviourCode) bool {
 		}
 	}
 	return true
+}
+
+// TestDetect_IssueExamples runs the whole detector, learned layer
+// included, on the examples the product promises to get right: benign
+// trigger words stay none, and width/kana variants, dialect, polite
+// coercion and an indirect threat are harassment.
+func TestDetect_IssueExamples(t *testing.T) {
+	d := testDetector(t)
+	for text, want := range map[string]kasuhara.BehaviourCode{
+		"殺菌スプレーはどこですか":     "",
+		"死ぬほどおいしい":         "",
+		"インスタで知りました":       "",
+		"頭が上がりません":         "",
+		"首都高が混んで遅れます":      "",
+		"バカ":               kasuhara.Abuse,
+		"ばかじゃないの":          kasuhara.Abuse,
+		"馬鹿かお前は":           kasuhara.Abuse,
+		"なめとんのか":           kasuhara.Intimidation,
+		"どないしてくれるんや":       kasuhara.Intimidation,
+		"誠意を見せていただけますよね":   kasuhara.ExcessiveDemand,
+		"お子さん、駅前の小学校でしたよね": kasuhara.Threat,
+		"殺すぞ":              kasuhara.Threat,
+	} {
+		r := d.Detect(text)
+		if want == "" {
+			if r.Verdict == VerdictHarassment {
+				t.Errorf("Detect(%q) = %v, want no harassment", text, codes(r))
+			}
+			continue
+		}
+		if !r.Has(want) {
+			t.Errorf("Detect(%q) = %v, want %s", text, codes(r), want)
+		}
+	}
 }

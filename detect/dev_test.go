@@ -23,6 +23,24 @@ func testDetector(t testing.TB) *Detector {
 	return detVal
 }
 
+var (
+	rulesOnce sync.Once
+	rulesVal  *Detector
+	rulesErr  error
+)
+
+// rulesDetector is the detector without its learned layer, for tests of
+// the lexicon's families and guards themselves; what the whole detector
+// does on texts from other writers is measured by the labelled sets.
+func rulesDetector(t testing.TB) *Detector {
+	t.Helper()
+	rulesOnce.Do(func() { rulesVal, rulesErr = New(rulesOnly()) })
+	if rulesErr != nil {
+		t.Fatal(rulesErr)
+	}
+	return rulesVal
+}
+
 func readSplit(t testing.TB, path string) []Example {
 	t.Helper()
 	f, err := os.Open(path)

@@ -8,7 +8,7 @@ import "testing"
 // with thanks, "I did not know your family", a group chat used for a
 // school event, and tea poured on rice.
 func TestFamilies_WritersOwnActsAndThanksAreNotHarassment(t *testing.T) {
-	d := testDetector(t)
+	d := rulesDetector(t)
 	for _, s := range []string{
 		"ご飯にお茶をかけて食べるのが好きです",
 		"市議会議員の知り合いに紹介されて、こちらの窓口に来ました。",
@@ -32,7 +32,7 @@ func TestFamilies_WritersOwnActsAndThanksAreNotHarassment(t *testing.T) {
 // refusing to let someone leave, a count of visits, clothing remarks,
 // a finished exposure and an apology demanded a hundred times.
 func TestFamilies_FlagTheBehaviourWithoutTheUsualWords(t *testing.T) {
-	d := testDetector(t)
+	d := rulesDetector(t)
 	for s, want := range map[string]string{
 		"担当者様のご自宅の場所は存じ上げておりますので、よくお考えください。": "threat",
 		"二度と包丁持てんようにしたるからな":                  "threat",

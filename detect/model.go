@@ -29,7 +29,7 @@ import (
 //     it is wrong, and a code the rules missed is added when its model is
 //     confident;
 //   - when training found it pays, a text the gate calls harassment keeps
-//     at least its likeliest code.
+//     its likeliest code if that code is not too unlikely.
 //
 // Every category is still explained by spans: the rule's evidence, or the
 // features that weighed most for the model's code.
@@ -56,9 +56,11 @@ type modelFile struct {
 	// probability from which it adds a code, and below which it drops a
 	// code a rule found.
 	Gate, Add, Keep float64
-	// Fallback: a text past the gate that no code reaches keeps its
-	// likeliest code.
-	Fallback bool
+	// AddCode, when set, replaces Add per code (in Codes order).
+	AddCode []float64
+	// Fallback, when above 0: a text past the gate that no code reaches
+	// keeps its likeliest code if that code's probability reaches it.
+	Fallback float64
 	// Trained describes the data, for `detect eval` and the docs.
 	Trained string
 }
@@ -80,9 +82,10 @@ type model struct {
 	weights  []float32
 	bias     []float32
 	gate     float64
-	add      float64
+	add      []float64 // per code
 	keep     float64
-	fallback bool
+	maxGram  int // longest gram the model has
+	fallback float64
 	trained  string
 }
 
@@ -113,13 +116,13 @@ func gramKey(r []rune) uint64 {
 
 // eachGram calls fn for every n-gram of normalized text (2 ≤ n ≤ maxGram)
 // that crosses no clause boundary and lies outside reported quotations.
-func eachGram(sc *scratch, fn func(s, e int)) {
+func eachGram(sc *scratch, longest int, fn func(s, e int)) {
 	r := sc.n.r
 	for i := range r {
 		if r[i] == boundary || sc.quoted[i] {
 			continue
 		}
-		for n := 2; n <= maxGram && i+n <= len(r); n++ {
+		for n := 2; n <= longest && i+n <= len(r); n++ {
 			if r[i+n-1] == boundary {
 				break
 			}
@@ -152,8 +155,16 @@ func compileModel(f *modelFile, lex *lexicon) (*model, error) {
 		return nil, fmt.Errorf("detect: model: %d weights for %d features × %d outputs", len(f.Weights), len(f.Features), nc)
 	}
 	m := &model{nOut: nc, grams: map[uint64]int32{}, concepts: map[int]int32{}, rules: map[kasuhara.BehaviourCode]int32{}, strong: map[kasuhara.BehaviourCode]int32{}, lemmas: map[string]int32{},
-		weights: f.Weights, bias: f.Bias, gate: f.Gate, add: f.Add, keep: f.Keep, fallback: f.Fallback, trained: f.Trained}
-	for _, c := range f.Codes[:nc-1] {
+		weights: f.Weights, bias: f.Bias, gate: f.Gate, keep: f.Keep, fallback: f.Fallback, trained: f.Trained}
+	if f.AddCode != nil && len(f.AddCode) != nc-1 {
+		return nil, fmt.Errorf("detect: model: %d add thresholds for %d codes", len(f.AddCode), nc-1)
+	}
+	for k, c := range f.Codes[:nc-1] {
+		if f.AddCode != nil {
+			m.add = append(m.add, f.AddCode[k])
+		} else {
+			m.add = append(m.add, f.Add)
+		}
 		code := kasuhara.BehaviourCode(c)
 		if !code.Valid() {
 			return nil, fmt.Errorf("detect: model: unknown code %q", c)
@@ -190,6 +201,7 @@ func compileModel(f *modelFile, lex *lexicon) (*model, error) {
 				return nil, fmt.Errorf("detect: model: bad gram %q", name)
 			}
 			m.grams[gramKey(r)] = int32(i)
+			m.maxGram = max(m.maxGram, len(r))
 		default:
 			return nil, fmt.Errorf("detect: model: bad feature %q", name)
 		}
@@ -261,7 +273,7 @@ func (m *model) features(sc *scratch, ruled map[kasuhara.BehaviourCode]float64, 
 			dst = append(dst, featurePos{fi, os[0].s, os[0].e})
 		}
 	}
-	eachGram(sc, func(s, e int) {
+	eachGram(sc, m.maxGram, func(s, e int) {
 		if fi, ok := m.grams[gramKey(sc.n.r[s:e])]; ok {
 			dst = append(dst, featurePos{fi, s, e})
 		}

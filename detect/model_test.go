@@ -49,10 +49,13 @@ func TestModel_MatchesTrainingData(t *testing.T) {
 	}
 }
 
-// TestModel_NeverReadsTheFrozenSplit guards the rule the figures rest on.
-func TestModel_NeverReadsTheFrozenSplit(t *testing.T) {
-	if _, err := ReadFiles([]string{"testdata/test.jsonl"}); err == nil {
-		t.Fatal("ReadFiles accepted the frozen test split")
+// TestModel_MeasurementSetsAreNeverTrainedOn guards the rule the figures
+// rest on: the frozen split and probes 9 and 10 are read by no training.
+func TestModel_MeasurementSetsAreNeverTrainedOn(t *testing.T) {
+	for _, m := range MeasurementSets {
+		if _, err := ReadFiles([]string{"testdata/" + m + ".jsonl"}); err == nil {
+			t.Fatalf("ReadFiles accepted the measurement set %s", m)
+		}
 	}
 	for _, names := range [][]string{TrainingSets, ValidationSets} {
 		files, err := SetFiles(".", names)
@@ -60,7 +63,8 @@ func TestModel_NeverReadsTheFrozenSplit(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range files {
-			if f == "testdata/test.jsonl" {
+			switch f {
+			case "testdata/test.jsonl", "testdata/probe9.jsonl", "testdata/probe10.jsonl":
 				t.Fatalf("%s is among the training or validation sets", f)
 			}
 		}

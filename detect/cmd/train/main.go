@@ -27,6 +27,10 @@ func main() {
 	flag.Float64Var(&topt.MaxFPR, "max-fpr", 0, "false-positive rate the thresholds may reach in cross-validation (0: default)")
 	flag.IntVar(&topt.MaxGram, "max-gram", 0, "longest character n-gram, 2 to 4 (0: default)")
 	validate := flag.String("validate", "", "comma-separated JSON-lines files that choose the thresholds, then are trained on too, instead of the repository's")
+	flag.BoolVar(&topt.PerCode, "per-code", false, "choose an add threshold per code")
+	flag.Float64Var(&topt.PosWeight, "pos-weight", 0, "gradient weight of positive examples (0: default 1)")
+	flag.BoolVar(&topt.Average, "average", false, "average the weights over the second half of the epochs")
+	flag.BoolVar(&topt.NoFallback, "no-fallback", false, "never keep the likeliest code of a text past the gate that no code reaches")
 	flag.Parse()
 	if *out == "" {
 		*out = filepath.Join(*dir, "model.bin")
