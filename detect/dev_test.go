@@ -6,40 +6,32 @@ import (
 	"testing"
 )
 
-var (
-	detOnce sync.Once
-	detVal  *Detector
-	detErr  error
-)
-
-// testDetector builds one detector per test binary: the dictionary load
+// lazyDetector builds one detector per test binary: the dictionary load
 // dominates the cost of New.
-func testDetector(t testing.TB) *Detector {
-	t.Helper()
-	detOnce.Do(func() { detVal, detErr = New() })
-	if detErr != nil {
-		t.Fatal(detErr)
-	}
-	return detVal
+type lazyDetector struct {
+	once sync.Once
+	d    *Detector
+	err  error
 }
 
-var (
-	rulesOnce sync.Once
-	rulesVal  *Detector
-	rulesErr  error
-)
+func (l *lazyDetector) get(t testing.TB, opts ...Option) *Detector {
+	t.Helper()
+	l.once.Do(func() { l.d, l.err = New(opts...) })
+	if l.err != nil {
+		t.Fatal(l.err)
+	}
+	return l.d
+}
+
+var wholeDetector, rulesOnlyDetector lazyDetector
+
+// testDetector is the detector as it ships, learned layer included.
+func testDetector(t testing.TB) *Detector { t.Helper(); return wholeDetector.get(t) }
 
 // rulesDetector is the detector without its learned layer, for tests of
 // the lexicon's families and guards themselves; what the whole detector
 // does on texts from other writers is measured by the labelled sets.
-func rulesDetector(t testing.TB) *Detector {
-	t.Helper()
-	rulesOnce.Do(func() { rulesVal, rulesErr = New(rulesOnly()) })
-	if rulesErr != nil {
-		t.Fatal(rulesErr)
-	}
-	return rulesVal
-}
+func rulesDetector(t testing.TB) *Detector { t.Helper(); return rulesOnlyDetector.get(t, rulesOnly()) }
 
 func readSplit(t testing.TB, path string) []Example {
 	t.Helper()

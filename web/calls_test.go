@@ -447,12 +447,13 @@ func TestCallEvents_BoardGetsSnapshotThenFlaggedUtterancesOfReachableCallsOnly(t
 	}
 }
 
-// The demo call center's policy names a phrase no general lexicon flags; the
-// detect API and live calls both flag it under the policy's own label.
+// The demo call center's policy names a phrase the general detector does not
+// flag (said flatly, noting an operator's number is ordinary); the detect
+// API and live calls both flag it under the policy's own label.
 func TestDetectAndCalls_FlagTheOrganizationsOwnPhrases(t *testing.T) {
 	e := newEnv(t, sqlstore.SQLite)
 	c := e.phoneSystem("call-staff@demo.example.jp")
-	const text = "あんたのオペレーター番号を控えたからな"
+	const text = "念のためオペレーター番号を控えた"
 	res := c.sendJSON("POST", "/api/v1/detect", fmt.Sprintf(`{"text":%q}`, text))
 	var d struct {
 		Verdict    string `json:"verdict"`
