@@ -53,12 +53,28 @@ func (pi *policyInfo) detectorOr(d *detect.Detector) *detect.Detector {
 	return d
 }
 
-var policyInfos sync.Map // digest → *policyInfo
+// policyInfos holds one entry per policy digest; its once makes concurrent
+// first uses (2,000 calls opening together) build the info a single time.
+var policyInfos sync.Map // digest → *policyInfoEntry
+
+type policyInfoEntry struct {
+	once sync.Once
+	pi   *policyInfo
+	err  error
+}
 
 func infoFor(v *kasuhara.PolicyVersion) (*policyInfo, error) {
-	if pi, ok := policyInfos.Load(v.Digest); ok {
-		return pi.(*policyInfo), nil
+	e, _ := policyInfos.LoadOrStore(v.Digest, &policyInfoEntry{})
+	entry := e.(*policyInfoEntry)
+	entry.once.Do(func() { entry.pi, entry.err = buildInfo(v) })
+	if entry.err != nil {
+		// A failure is not cached: the next use tries again.
+		policyInfos.CompareAndDelete(v.Digest, entry)
 	}
+	return entry.pi, entry.err
+}
+
+func buildInfo(v *kasuhara.PolicyVersion) (*policyInfo, error) {
 	doc, err := ParsedPolicy(v)
 	if err != nil {
 		return nil, err
@@ -94,7 +110,6 @@ func infoFor(v *kasuhara.PolicyVersion) (*policyInfo, error) {
 			return nil, err
 		}
 	}
-	policyInfos.Store(v.Digest, pi)
 	return pi, nil
 }
 

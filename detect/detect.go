@@ -139,6 +139,29 @@ func sharedTokenizer() (*tokenizer.Tokenizer, error) {
 	return tokVal, tokErr
 }
 
+var (
+	modelOnce sync.Once
+	modelVal  *model
+	modelErr  error
+)
+
+// sharedModel decodes the embedded model once per process against the
+// embedded lexicon. Every detector shares it: an organization's extra
+// phrases become concepts after the lexicon's own, so the concept ids the
+// model knows are the same in each, and a detector per policy version
+// costs its lexicon, not another copy of the weights.
+func sharedModel() (*model, error) {
+	modelOnce.Do(func() {
+		lex, err := parseLexicon(lexiconText)
+		if err != nil {
+			modelErr = err
+			return
+		}
+		modelVal, modelErr = loadModel(modelBin, lex)
+	})
+	return modelVal, modelErr
+}
+
 // New compiles the embedded lexicon with the given options and loads the
 // kagome IPA dictionary. It returns an error for an invalid option or a
 // broken embedded lexicon.
@@ -170,7 +193,7 @@ func New(opts ...Option) (*Detector, error) {
 	// the peak next to the dictionary's 150 MB.
 	var m *model
 	if !o.noModel {
-		if m, err = loadModel(modelBin, lex); err != nil {
+		if m, err = sharedModel(); err != nil {
 			return nil, err
 		}
 	}

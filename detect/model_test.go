@@ -5,6 +5,8 @@ import (
 	"os"
 	"runtime"
 	"testing"
+
+	"github.com/kasuhara/kasuhara"
 )
 
 // TestModel_MatchesTrainingData retrains the learned layer from the sets
@@ -68,5 +70,22 @@ func TestModel_MeasurementSetsAreNeverTrainedOn(t *testing.T) {
 				t.Fatalf("%s is among the training or validation sets", f)
 			}
 		}
+	}
+}
+
+// TestNew_SharesOneModel checks that detectors made for policies (with
+// their own phrases) share the decoded weights rather than each decoding
+// several megabytes, and that an extra phrase still flags its code.
+func TestNew_SharesOneModel(t *testing.T) {
+	a := testDetector(t)
+	b, err := New(WithExtraPhrases(map[kasuhara.BehaviourCode][]string{kasuhara.Threat: {"番号を控えた"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.model == nil || a.model != b.model {
+		t.Fatal("detectors do not share the embedded model")
+	}
+	if r := b.Detect("念のため番号を控えた"); !r.Has(kasuhara.Threat) {
+		t.Errorf("extra phrase not flagged: %+v", r)
 	}
 }
