@@ -228,6 +228,8 @@ type scratch struct {
 	o2n    []int // original code point → normalized index (-1: dropped)
 	quoted []bool
 	feats  []featurePos
+	stamp  []uint32 // per model feature: gen when last seen
+	gen    uint32
 }
 
 // Detect examines text and returns its verdict and categories. Invalid

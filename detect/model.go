@@ -7,7 +7,6 @@ import (
 	"encoding/gob"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/ikawaha/kagome/v2/tokenizer"
@@ -93,6 +92,8 @@ type model struct {
 // feature for the code ("s:CODE"): it learns how far strong evidence can be
 // trusted, apart from weak.
 const strongRule = 0.9
+
+func (m *model) nFeatures() int { return len(m.weights) / m.nOut }
 
 func (m *model) gateIndex() int { return m.nOut - 1 }
 
@@ -239,15 +240,30 @@ type featurePos struct {
 // or negated trigger word is not evidence here either.
 func (m *model) features(sc *scratch, ruled map[kasuhara.BehaviourCode]float64, dst []featurePos) []featurePos {
 	dst = dst[:0]
+	// A generation stamp per feature keeps each once without sorting.
+	if len(sc.stamp) != m.nFeatures() {
+		sc.stamp, sc.gen = make([]uint32, m.nFeatures()), 0
+	}
+	sc.gen++
+	if sc.gen == 0 {
+		clear(sc.stamp)
+		sc.gen = 1
+	}
+	add := func(f featurePos) {
+		if sc.stamp[f.idx] != sc.gen {
+			sc.stamp[f.idx] = sc.gen
+			dst = append(dst, f)
+		}
+	}
 	for c, s := range ruled {
 		if s < threshold {
 			continue
 		}
 		if fi, ok := m.rules[c]; ok {
-			dst = append(dst, featurePos{fi, -1, -1})
+			add(featurePos{fi, -1, -1})
 		}
 		if fi, ok := m.strong[c]; ok && s >= strongRule {
-			dst = append(dst, featurePos{fi, -1, -1})
+			add(featurePos{fi, -1, -1})
 		}
 	}
 	if len(m.lemmas) > 0 {
@@ -260,7 +276,7 @@ func (m *model) features(sc *scratch, ruled map[kasuhara.BehaviourCode]float64, 
 			key = foldKey(key[:0], base)
 			if fi, ok := m.lemmas[string(key)]; ok {
 				if s, e := sc.o2nSpan(t.Start, t.End); s >= 0 {
-					dst = append(dst, featurePos{fi, s, e})
+					add(featurePos{fi, s, e})
 				}
 			}
 		}
@@ -270,16 +286,15 @@ func (m *model) features(sc *scratch, ruled map[kasuhara.BehaviourCode]float64, 
 			continue
 		}
 		if fi, ok := m.concepts[id]; ok {
-			dst = append(dst, featurePos{fi, os[0].s, os[0].e})
+			add(featurePos{fi, os[0].s, os[0].e})
 		}
 	}
 	eachGram(sc, m.maxGram, func(s, e int) {
 		if fi, ok := m.grams[gramKey(sc.n.r[s:e])]; ok {
-			dst = append(dst, featurePos{fi, s, e})
+			add(featurePos{fi, s, e})
 		}
 	})
-	slices.SortStableFunc(dst, func(a, b featurePos) int { return int(a.idx - b.idx) })
-	return slices.CompactFunc(dst, func(a, b featurePos) bool { return a.idx == b.idx })
+	return dst
 }
 
 // prob is the probability of output k (a code's index, or gateIndex)
