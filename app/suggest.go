@@ -57,9 +57,14 @@ func (a *App) SuggestTypes(ctx context.Context, p *kasuhara.Principal, orgID int
 		return nil, err
 	}
 	found := map[kasuhara.BehaviourCode][]string{}
-	for _, c := range d.Detect(text).Categories {
-		for _, s := range c.Spans {
-			found[c.Code] = appendNew(found[c.Code], s.Text)
+	// In a report the staff member quotes the customer (「…」と言われた);
+	// the detector reads such a quotation as someone else's words, so each
+	// quotation is also examined on its own, as what the customer said.
+	for _, t := range append([]string{text}, quotations(text)...) {
+		for _, c := range d.Detect(t).Categories {
+			for _, s := range c.Spans {
+				found[c.Code] = appendNew(found[c.Code], s.Text)
+			}
 		}
 	}
 	norm := kasuhara.NormalizeSearch(text)
@@ -97,4 +102,28 @@ func appendNew(xs []string, x string) []string {
 		}
 	}
 	return append(xs, x)
+}
+
+// quotations returns the texts inside 「…」 and 『…』 in text.
+func quotations(text string) []string {
+	var out []string
+	for _, pair := range [][2]string{{"「", "」"}, {"『", "』"}} {
+		rest := text
+		for {
+			i := strings.Index(rest, pair[0])
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(pair[0]):]
+			j := strings.Index(rest, pair[1])
+			if j < 0 {
+				break
+			}
+			if q := strings.TrimSpace(rest[:j]); q != "" {
+				out = append(out, q)
+			}
+			rest = rest[j+len(pair[1]):]
+		}
+	}
+	return out
 }

@@ -38,6 +38,20 @@ func TestSuggestTypes_NamesThePolicysTypesWithTheWordsThatMatched(t *testing.T) 
 		t.Errorf("types %v are not in the policy's order", ids)
 	}
 
+	// Staff report the customer's words as a quotation they were told.
+	told, err := e.a.SuggestTypes(ctx, e.staff, e.org.ID, time.Time{}, "",
+		"電話で「お前の顔ネットに晒したるからな、土下座せえ」と言われた")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toldIDs := map[string]bool{}
+	for _, s := range told {
+		toldIDs[s.TypeID] = true
+	}
+	if !toldIDs["dogeza"] {
+		t.Errorf("a reported quotation suggests %v, want dogeza among them", told)
+	}
+
 	calm, err := e.a.SuggestTypes(ctx, e.staff, e.org.ID, time.Time{}, "", "商品の在庫について穏やかに質問された。")
 	if err != nil || len(calm) != 0 {
 		t.Errorf("a calm question suggests %v, %v", calm, err)
