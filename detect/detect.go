@@ -770,9 +770,6 @@ func (d *Detector) score(text string, sc *scratch) Result {
 		}
 	}
 	if d.model != nil {
-		if d.model.needsTokens() {
-			d.ensureTokens(text, sc)
-		}
 		d.decide(sc, scores, spans, orgCodes)
 	}
 	res := Result{Verdict: VerdictNone, Categories: []Category{}}

@@ -9,7 +9,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/ikawaha/kagome/v2/tokenizer"
 	"github.com/kasuhara/kasuhara"
 )
 
@@ -55,8 +54,6 @@ type modelFile struct {
 	// probability from which it adds a code, and below which it drops a
 	// code a rule found.
 	Gate, Add, Keep float64
-	// AddCode, when set, replaces Add per code (in Codes order).
-	AddCode []float64
 	// Fallback, when above 0: a text past the gate that no code reaches
 	// keeps its likeliest code if that code's probability reaches it.
 	Fallback float64
@@ -77,7 +74,6 @@ type model struct {
 	concepts map[int]int32                    // concept id → feature index
 	rules    map[kasuhara.BehaviourCode]int32 // rule-reported code → feature index
 	strong   map[kasuhara.BehaviourCode]int32 // code a rule reports with ≥ strongRule
-	lemmas   map[string]int32                 // folded base form → feature index
 	weights  []float32
 	bias     []float32
 	gate     float64
@@ -96,9 +92,6 @@ const strongRule = 0.9
 func (m *model) nFeatures() int { return len(m.weights) / m.nOut }
 
 func (m *model) gateIndex() int { return m.nOut - 1 }
-
-// needsTokens reports whether the model reads kagome's tokens.
-func (m *model) needsTokens() bool { return len(m.lemmas) > 0 }
 
 // maxGram is the longest character n-gram the model may use.
 const maxGram = 4
@@ -155,17 +148,10 @@ func compileModel(f *modelFile, lex *lexicon) (*model, error) {
 	if len(f.Weights) != nc*len(f.Features) || len(f.Bias) != nc || nc < 2 || f.Codes[nc-1] != gateOutput {
 		return nil, fmt.Errorf("detect: model: %d weights for %d features × %d outputs", len(f.Weights), len(f.Features), nc)
 	}
-	m := &model{nOut: nc, grams: map[uint64]int32{}, concepts: map[int]int32{}, rules: map[kasuhara.BehaviourCode]int32{}, strong: map[kasuhara.BehaviourCode]int32{}, lemmas: map[string]int32{},
+	m := &model{nOut: nc, grams: map[uint64]int32{}, concepts: map[int]int32{}, rules: map[kasuhara.BehaviourCode]int32{}, strong: map[kasuhara.BehaviourCode]int32{},
 		weights: f.Weights, bias: f.Bias, gate: f.Gate, keep: f.Keep, fallback: f.Fallback, trained: f.Trained}
-	if f.AddCode != nil && len(f.AddCode) != nc-1 {
-		return nil, fmt.Errorf("detect: model: %d add thresholds for %d codes", len(f.AddCode), nc-1)
-	}
-	for k, c := range f.Codes[:nc-1] {
-		if f.AddCode != nil {
-			m.add = append(m.add, f.AddCode[k])
-		} else {
-			m.add = append(m.add, f.Add)
-		}
+	for _, c := range f.Codes[:nc-1] {
+		m.add = append(m.add, f.Add)
 		code := kasuhara.BehaviourCode(c)
 		if !code.Valid() {
 			return nil, fmt.Errorf("detect: model: unknown code %q", c)
@@ -194,8 +180,6 @@ func compileModel(f *modelFile, lex *lexicon) (*model, error) {
 			} else {
 				m.strong[code] = int32(i)
 			}
-		case "l":
-			m.lemmas[v] = int32(i)
 		case "g":
 			r := []rune(v)
 			if len(r) < 2 || len(r) > maxGram {
@@ -208,24 +192,6 @@ func compileModel(f *modelFile, lex *lexicon) (*model, error) {
 		}
 	}
 	return m, nil
-}
-
-// lemmaOf returns the base form of a content token (noun, verb,
-// adjective, adverb, interjection, auxiliary): the model's word features.
-func lemmaOf(t tokenizer.Token) (string, bool) {
-	f := t.Features()
-	if len(f) == 0 {
-		return "", false
-	}
-	switch f[0] {
-	case "名詞", "動詞", "形容詞", "副詞", "感動詞", "助動詞", "連体詞":
-	default:
-		return "", false
-	}
-	if len(f) > 6 && f[6] != "*" {
-		return f[6], true
-	}
-	return t.Surface, true
 }
 
 // featurePos is one present feature and where its first evidence lies in
@@ -264,21 +230,6 @@ func (m *model) features(sc *scratch, ruled map[kasuhara.BehaviourCode]float64, 
 		}
 		if fi, ok := m.strong[c]; ok && s >= strongRule {
 			add(featurePos{fi, -1, -1})
-		}
-	}
-	if len(m.lemmas) > 0 {
-		var key []rune
-		for _, t := range sc.tokens {
-			base, ok := lemmaOf(t)
-			if !ok {
-				continue
-			}
-			key = foldKey(key[:0], base)
-			if fi, ok := m.lemmas[string(key)]; ok {
-				if s, e := sc.o2nSpan(t.Start, t.End); s >= 0 {
-					add(featurePos{fi, s, e})
-				}
-			}
 		}
 	}
 	for id, os := range sc.byCon {

@@ -90,18 +90,9 @@ type TrainOptions struct {
 	// Validation, when given, chooses the thresholds (see Train) and is
 	// then trained on with the examples.
 	Validation []Example
-	// Average returns the mean of the weights after each epoch of the
-	// second half instead of the last ones.
-	Average bool
 	// NoFallback never lets a text past the gate keep its likeliest code
 	// when no code reaches its threshold.
 	NoFallback bool
-	// PerCode chooses an add threshold per code after the common ones.
-	PerCode bool
-	// PosWeight multiplies the gradient of positive examples (default 1).
-	PosWeight float64
-	// Lemmas adds kagome base forms of content words as features.
-	Lemmas bool
 	// Trained describes the data in the model file.
 	Trained string
 	Log     io.Writer
@@ -119,9 +110,6 @@ func (o *TrainOptions) defaults() {
 	}
 	if o.MinCount == 0 {
 		o.MinCount = 2
-	}
-	if o.PosWeight == 0 {
-		o.PosWeight = 1
 	}
 	if o.MaxGram == 0 {
 		o.MaxGram = 3
@@ -246,26 +234,6 @@ func Train(examples []Example, opt TrainOptions) ([]byte, error) {
 			}
 		}
 	}
-	if opt.PerCode {
-		// Each code's add threshold in turn, twice over: codes differ in
-		// how sure the model must be before its word alone is enough.
-		best.addCode = make([]float64, len(codes))
-		for k := range best.addCode {
-			best.addCode[k] = best.add
-		}
-		for round := 0; round < 2; round++ {
-			for k := range codes {
-				keep := best.addCode[k]
-				for _, a := range []float64{0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2} {
-					best.addCode[k] = a
-					if sc := objective(combined(evalTexts, oof, codes, best)); sc > bestScore+0.0005 {
-						bestScore, keep = sc, a
-					}
-				}
-				best.addCode[k] = keep
-			}
-		}
-	}
 	f1, fpr := combined(evalTexts, oof, codes, best)
 	fmt.Fprintf(opt.Log, "held out, rules + model (gate %.2f, add %.2f, keep %.2f, fallback %.2f): macro-F1 %.3f FPR %.3f\n", best.gate, best.add, best.keep, best.fallback, f1, fpr)
 	every := make([]int, len(texts))
@@ -274,7 +242,6 @@ func Train(examples []Example, opt TrainOptions) ([]byte, error) {
 	}
 	mf := fit(texts, every, codes, opt)
 	mf.Gate, mf.Add, mf.Keep, mf.Fallback = best.gate, best.add, best.keep, best.fallback
-	mf.AddCode = best.addCode
 	mf.Trained = opt.Trained
 	fmt.Fprintf(opt.Log, "%d features\n", len(mf.Features))
 	var buf bytes.Buffer
@@ -302,16 +269,6 @@ func (d *Detector) trainView(ex Example, sc *scratch, opt TrainOptions) trainTex
 	for id, os := range sc.byCon {
 		if len(os) > 0 {
 			add("c:" + d.lex.concepts[id].name)
-		}
-	}
-	if opt.Lemmas {
-		d.ensureTokens(text, sc)
-		var key []rune
-		for _, t := range sc.tokens {
-			if base, ok := lemmaOf(t); ok {
-				key = foldKey(key[:0], base)
-				add("l:" + string(key))
-			}
 		}
 	}
 	eachGram(sc, opt.MaxGram, func(s, e int) {
@@ -367,8 +324,6 @@ func fit(texts []trainText, idx []int, codes []kasuhara.BehaviourCode, opt Train
 	b := make([]float64, nc)
 	rng := rand.New(rand.NewPCG(1, 2))
 	order := append([]int(nil), idx...)
-	var wAvg, bAvg []float64
-	nAvg := 0
 	for ep := 0; ep < opt.Epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		rate := opt.Rate / (1 + 0.2*float64(ep))
@@ -384,37 +339,12 @@ func fit(texts []trainText, idx []int, codes []kasuhara.BehaviourCode, opt Train
 					y = 1
 				}
 				g := p - y
-				if y == 1 {
-					g *= opt.PosWeight
-				}
 				b[k] -= rate * g
 				for _, f := range x[i] {
 					j := int(f)*nc + k
 					w[j] -= rate * (g + opt.L2*w[j])
 				}
 			}
-		}
-		// The weights after each epoch of the second half are averaged:
-		// SGD's last iterate wanders with the last examples it saw.
-		if opt.Average && ep >= opt.Epochs/2 {
-			if wAvg == nil {
-				wAvg, bAvg = make([]float64, len(w)), make([]float64, len(b))
-			}
-			for j := range w {
-				wAvg[j] += w[j]
-			}
-			for k := range b {
-				bAvg[k] += b[k]
-			}
-			nAvg++
-		}
-	}
-	if nAvg > 0 {
-		for j := range w {
-			w[j] = wAvg[j] / float64(nAvg)
-		}
-		for k := range b {
-			b[k] = bAvg[k] / float64(nAvg)
 		}
 	}
 	mf := &modelFile{Version: modelVersion, Bias: make([]float32, nc)}
@@ -444,9 +374,8 @@ func fit(texts []trainText, idx []int, codes []kasuhara.BehaviourCode, opt Train
 
 type thresholds struct {
 	gate, add, keep float64
-	addCode         []float64 // per code; nil: add for every code
-	fallback        float64   // > 0: a text past the gate keeps its likeliest code from this probability
-	modelOnly       bool      // ignore the rules (diagnostics)
+	fallback        float64 // > 0: a text past the gate keeps its likeliest code from this probability
+	modelOnly       bool    // ignore the rules (diagnostics)
 }
 
 // combined scores the rules and the model deciding together (as
@@ -472,11 +401,7 @@ func combined(texts []trainText, probs [][]float64, codes []kasuhara.BehaviourCo
 			if rs, ok := tx.rules[c]; ok && !th.modelOnly {
 				pred[k] = rs > 0 && p[k] >= th.keep
 			} else {
-				a := th.add
-				if th.addCode != nil {
-					a = th.addCode[k]
-				}
-				pred[k] = p[k] >= a
+				pred[k] = p[k] >= th.add
 			}
 			any = any || pred[k]
 		}

@@ -19,7 +19,6 @@ func main() {
 	dir := flag.String("dir", "detect", "the detect package directory")
 	out := flag.String("o", "", "output file (default DIR/model.bin)")
 	data := flag.String("data", "", "comma-separated JSON-lines files to train on instead of the repository's sets")
-	lemmas := flag.Bool("lemmas", false, "add kagome base forms as features (every text is then tokenized)")
 	var topt detect.TrainOptions
 	flag.IntVar(&topt.Epochs, "epochs", 0, "passes of gradient descent (0: default)")
 	flag.Float64Var(&topt.L2, "l2", 0, "weight decay (0: default)")
@@ -27,9 +26,6 @@ func main() {
 	flag.Float64Var(&topt.MaxFPR, "max-fpr", 0, "false-positive rate the thresholds may reach in cross-validation (0: default)")
 	flag.IntVar(&topt.MaxGram, "max-gram", 0, "longest character n-gram, 2 to 4 (0: default)")
 	validate := flag.String("validate", "", "comma-separated JSON-lines files that choose the thresholds, then are trained on too, instead of the repository's")
-	flag.BoolVar(&topt.PerCode, "per-code", false, "choose an add threshold per code")
-	flag.Float64Var(&topt.PosWeight, "pos-weight", 0, "gradient weight of positive examples (0: default 1)")
-	flag.BoolVar(&topt.Average, "average", false, "average the weights over the second half of the epochs")
 	flag.BoolVar(&topt.NoFallback, "no-fallback", false, "never keep the likeliest code of a text past the gate that no code reaches")
 	flag.Parse()
 	if *out == "" {
@@ -58,7 +54,6 @@ func main() {
 	}
 	topt.Trained = detect.TrainedNote(len(examples), len(topt.Validation))
 	topt.Log = os.Stderr
-	topt.Lemmas = *lemmas
 	bin, err := detect.Train(examples, topt)
 	if err != nil {
 		fail(err)
