@@ -12,6 +12,7 @@ package detect
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -181,6 +182,7 @@ func New(opts ...Option) (*Detector, error) {
 			lex.addExtra(c, ps)
 		}
 	}
+	lex.indexRules()
 	labels := make(map[kasuhara.BehaviourCode]string, len(kasuhara.BehaviourLabelsJA))
 	for c, l := range kasuhara.BehaviourLabelsJA {
 		labels[c] = l
@@ -228,6 +230,7 @@ type scratch struct {
 	o2n    []int // original code point → normalized index (-1: dropped)
 	quoted []bool
 	feats  []featurePos
+	cand   []int32  // rules to try
 	stamp  []uint32 // per model feature: gen when last seen
 	gen    uint32
 }
@@ -706,7 +709,16 @@ func (d *Detector) score(text string, sc *scratch) Result {
 	}
 	var hits []fired
 	best := map[kasuhara.BehaviourCode]float64{}
-	for _, ru := range d.lex.rules {
+	cand := sc.cand[:0]
+	for id, os := range sc.byCon {
+		if len(os) > 0 && id < len(d.lex.byFirst) {
+			cand = append(cand, d.lex.byFirst[id]...)
+		}
+	}
+	slices.Sort(cand) // the lexicon's order, as if every rule were tried
+	sc.cand = cand
+	for _, ri := range cand {
+		ru := d.lex.rules[ri]
 		used, ok := d.fire(ru, sc)
 		if !ok {
 			continue

@@ -53,9 +53,13 @@ type rule struct {
 
 // lexicon is the compiled form of lexicon.txt plus any extra phrases.
 type lexicon struct {
-	concepts  []*concept
-	byName    map[string]int
-	rules     []rule
+	concepts []*concept
+	byName   map[string]int
+	rules    []rule
+	// byFirst lists the rules by their first concept (indices into rules,
+	// ascending): a text is checked against the rules whose first concept
+	// it contains, not against all of them.
+	byFirst   [][]int32
 	trie      trie
 	benign    int
 	simile    int
@@ -67,6 +71,16 @@ type lexicon struct {
 	// all of one rule's surface concepts occur, which keeps most texts
 	// off kagome.
 	morphNeeds [][]int
+}
+
+// indexRules fills byFirst once every rule, the organization's included,
+// is known.
+func (l *lexicon) indexRules() {
+	l.byFirst = make([][]int32, len(l.concepts))
+	for i, ru := range l.rules {
+		f := ru.concepts[0]
+		l.byFirst[f] = append(l.byFirst[f], int32(i))
+	}
 }
 
 func (l *lexicon) concept(name string) int {
