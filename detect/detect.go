@@ -221,18 +221,27 @@ type occ struct {
 }
 
 type scratch struct {
-	n      normText
-	occs   []occ
-	byCon  map[int][]occ
-	orig   []rune
-	tokens []tokenizer.Token
-	tokSet bool
-	o2n    []int // original code point → normalized index (-1: dropped)
-	quoted []bool
-	feats  []featurePos
-	cand   []int32  // rules to try
-	stamp  []uint32 // per model feature: gen when last seen
-	gen    uint32
+	n    normText
+	occs []occ
+	// byCon holds the accepted occurrences by concept id; present lists
+	// the ids with any, so that a text costs what it contains, not the
+	// size of the lexicon.
+	byCon   [][]occ
+	present []int32
+	orig    []rune
+	tokens  []tokenizer.Token
+	tokSet  bool
+	o2n     []int // original code point → normalized index (-1: dropped)
+	quoted  []bool
+	feats   []featurePos
+	cand    []int32 // rules to try
+	// Occurrences inside reported speech or titles, by concept, and the
+	// codes the rules would find if those were the writer's own words.
+	qCon     [][]occ
+	qPresent []int32
+	qCodes   []quotedCode
+	stamp    []uint32 // per model feature: gen when last seen
+	gen      uint32
 }
 
 // Detect examines text and returns its verdict and categories. Invalid
@@ -294,12 +303,17 @@ func (d *Detector) match(text string, sc *scratch) {
 		}
 	}
 	d.matchMorph(text, sc)
-	if sc.byCon == nil {
-		sc.byCon = map[int][]occ{}
+	if nc := len(d.lex.concepts); len(sc.byCon) != nc {
+		sc.byCon, sc.qCon = make([][]occ, nc), make([][]occ, nc)
+		sc.present, sc.qPresent = sc.present[:0], sc.qPresent[:0]
 	}
-	for k, v := range sc.byCon {
-		sc.byCon[k] = v[:0]
+	for _, id := range sc.present {
+		sc.byCon[id] = sc.byCon[id][:0]
 	}
+	for _, id := range sc.qPresent {
+		sc.qCon[id] = sc.qCon[id][:0]
+	}
+	sc.present, sc.qPresent = sc.present[:0], sc.qPresent[:0]
 	// Benign phrases (殺菌, 死ぬほど, 頭が上がらない) own their runes.
 	var benign []occ
 	for _, o := range sc.occs {
@@ -313,9 +327,6 @@ next:
 		if o.concept == d.lex.benign {
 			continue
 		}
-		if sc.quoted[o.s] {
-			continue
-		}
 		for _, b := range benign {
 			if o.s < b.e && b.s < o.e {
 				continue next
@@ -324,6 +335,18 @@ next:
 		o, ok := d.accept(text, sc, o)
 		if !ok {
 			continue
+		}
+		if sc.quoted[o.s] {
+			// Not the writer's words: no rule fires on them, but the
+			// learned layer sees what they would show (quotedCodes).
+			if len(sc.qCon[o.concept]) == 0 {
+				sc.qPresent = append(sc.qPresent, int32(o.concept))
+			}
+			sc.qCon[o.concept] = append(sc.qCon[o.concept], o)
+			continue
+		}
+		if len(sc.byCon[o.concept]) == 0 {
+			sc.present = append(sc.present, int32(o.concept))
 		}
 		sc.byCon[o.concept] = append(sc.byCon[o.concept], o)
 	}
@@ -709,23 +732,11 @@ func (d *Detector) score(text string, sc *scratch) Result {
 	}
 	var hits []fired
 	best := map[kasuhara.BehaviourCode]float64{}
-	cand := sc.cand[:0]
-	for id, os := range sc.byCon {
-		if len(os) > 0 && id < len(d.lex.byFirst) {
-			cand = append(cand, d.lex.byFirst[id]...)
-		}
-	}
-	slices.Sort(cand) // the lexicon's order, as if every rule were tried
-	sc.cand = cand
-	for _, ri := range cand {
-		ru := d.lex.rules[ri]
-		used, ok := d.fire(ru, sc)
-		if !ok {
-			continue
-		}
+	d.eachFiring(sc, func(ru rule, used []occ) {
 		hits = append(hits, fired{ru, used})
 		best[ru.code] = max(best[ru.code], ru.weight)
-	}
+	})
+	d.quotedCodes(sc, best)
 	// One piece of evidence supports one behaviour: codes are settled from
 	// the strongest down, and a rule whose every occurrence lies inside
 	// evidence already claimed by a reported code adds nothing to a second
@@ -812,6 +823,67 @@ func (d *Detector) score(text string, sc *scratch) Result {
 	return res
 }
 
+// eachFiring calls fn for every rule that fires on the occurrences in
+// sc.byCon, in the lexicon's order.
+func (d *Detector) eachFiring(sc *scratch, fn func(ru rule, used []occ)) {
+	cand := sc.cand[:0]
+	for _, id := range sc.present {
+		cand = append(cand, d.lex.byFirst[id]...)
+	}
+	slices.Sort(cand) // the lexicon's order, as if every rule were tried
+	sc.cand = cand
+	for _, ri := range cand {
+		ru := d.lex.rules[ri]
+		if used, ok := d.fire(ru, sc); ok {
+			fn(ru, used)
+		}
+	}
+}
+
+// quotedCode is a code the rules find only in quoted words, with the
+// quoted occurrences that show it.
+type quotedCode struct {
+	code kasuhara.BehaviourCode
+	occs []occ
+}
+
+// quotedCodes fills sc.qCodes with the codes the rules would report if
+// the quoted words were the writer's own and the writer's own words do
+// not. Whether a quotation is a customer's words in a staff report
+// (報告：『殺すぞ』と言われた) or a title, a rumour or a rule being
+// explained is for the learned layer to weigh from the rest of the text.
+func (d *Detector) quotedCodes(sc *scratch, best map[kasuhara.BehaviourCode]float64) {
+	sc.qCodes = sc.qCodes[:0]
+	if len(sc.qPresent) == 0 {
+		return
+	}
+	own, ownPresent := sc.byCon, sc.present
+	all := make([][]occ, len(own))
+	present := slices.Clone(ownPresent)
+	for _, id := range ownPresent {
+		all[id] = append(all[id], own[id]...)
+	}
+	for _, id := range sc.qPresent {
+		if len(all[id]) == 0 {
+			present = append(present, id)
+		}
+		all[id] = append(all[id], sc.qCon[id]...)
+	}
+	sc.byCon, sc.present = all, present
+	d.eachFiring(sc, func(ru rule, used []occ) {
+		if ru.weight < threshold || best[ru.code] >= threshold {
+			return
+		}
+		for i := range sc.qCodes {
+			if sc.qCodes[i].code == ru.code {
+				return
+			}
+		}
+		sc.qCodes = append(sc.qCodes, quotedCode{ru.code, used})
+	})
+	sc.byCon, sc.present = own, ownPresent
+}
+
 // decide applies the learned layer (see model.go) to the rules' scores.
 func (d *Detector) decide(sc *scratch, scores map[kasuhara.BehaviourCode]float64, spans map[kasuhara.BehaviourCode][]occ, orgCodes map[kasuhara.BehaviourCode]bool) {
 	m := d.model
@@ -824,32 +896,16 @@ func (d *Detector) decide(sc *scratch, scores map[kasuhara.BehaviourCode]float64
 		}
 		return
 	}
-	found := false
-	bestK, bestP := -1, 0.0
 	for k, code := range m.codes {
 		p := m.prob(k, sc.feats)
-		if p > bestP {
-			bestK, bestP = k, p
-		}
 		switch {
 		case scores[code] >= threshold:
 			if p < m.keep && !orgCodes[code] {
 				delete(scores, code)
-				continue
 			}
 		case p >= m.add[k]:
 			scores[code] = p
 			spans[code] = m.evidence(k, sc.feats)
-		default:
-			continue
-		}
-		found = true
-	}
-	if !found && bestK >= 0 && m.fallback > 0 && bestP >= m.fallback {
-		code := m.codes[bestK]
-		scores[code] = max(bestP, threshold)
-		if len(spans[code]) == 0 {
-			spans[code] = m.evidence(bestK, sc.feats)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode"
 
 	"github.com/kasuhara/kasuhara"
 )
@@ -54,9 +55,6 @@ type modelFile struct {
 	// probability from which it adds a code, and below which it drops a
 	// code a rule found.
 	Gate, Add, Keep float64
-	// Fallback, when above 0: a text past the gate that no code reaches
-	// keeps its likeliest code if that code's probability reaches it.
-	Fallback float64
 	// Trained describes the data, for `detect eval` and the docs.
 	Trained string
 }
@@ -74,13 +72,13 @@ type model struct {
 	concepts map[int]int32                    // concept id → feature index
 	rules    map[kasuhara.BehaviourCode]int32 // rule-reported code → feature index
 	strong   map[kasuhara.BehaviourCode]int32 // code a rule reports with ≥ strongRule
+	quoted   map[kasuhara.BehaviourCode]int32 // code the rules find in quoted words only
 	weights  []float32
 	bias     []float32
 	gate     float64
 	add      []float64 // per code
 	keep     float64
 	maxGram  int // longest gram the model has
-	fallback float64
 	trained  string
 }
 
@@ -108,13 +106,18 @@ func gramKey(r []rune) uint64 {
 	return h
 }
 
-// eachGram calls fn for every n-gram of normalized text (2 ≤ n ≤ maxGram)
-// that crosses no clause boundary and lies outside reported quotations.
+// eachGram calls fn for every n-gram of normalized text (2 ≤ n ≤ maxGram,
+// and single kanji, which carry meaning alone: 殴, 脅, 晒) that crosses no
+// clause boundary. Quoted words are included: in a staff report they are
+// the customer's, and the model weighs them with the words around them.
 func eachGram(sc *scratch, longest int, fn func(s, e int)) {
 	r := sc.n.r
 	for i := range r {
-		if r[i] == boundary || sc.quoted[i] {
+		if r[i] == boundary {
 			continue
+		}
+		if unicode.Is(unicode.Han, r[i]) {
+			fn(i, i+1)
 		}
 		for n := 2; n <= longest && i+n <= len(r); n++ {
 			if r[i+n-1] == boundary {
@@ -148,8 +151,8 @@ func compileModel(f *modelFile, lex *lexicon) (*model, error) {
 	if len(f.Weights) != nc*len(f.Features) || len(f.Bias) != nc || nc < 2 || f.Codes[nc-1] != gateOutput {
 		return nil, fmt.Errorf("detect: model: %d weights for %d features × %d outputs", len(f.Weights), len(f.Features), nc)
 	}
-	m := &model{nOut: nc, grams: map[uint64]int32{}, concepts: map[int]int32{}, rules: map[kasuhara.BehaviourCode]int32{}, strong: map[kasuhara.BehaviourCode]int32{},
-		weights: f.Weights, bias: f.Bias, gate: f.Gate, keep: f.Keep, fallback: f.Fallback, trained: f.Trained}
+	m := &model{nOut: nc, grams: map[uint64]int32{}, concepts: map[int]int32{}, rules: map[kasuhara.BehaviourCode]int32{}, strong: map[kasuhara.BehaviourCode]int32{}, quoted: map[kasuhara.BehaviourCode]int32{},
+		weights: f.Weights, bias: f.Bias, gate: f.Gate, keep: f.Keep, trained: f.Trained}
 	for _, c := range f.Codes[:nc-1] {
 		m.add = append(m.add, f.Add)
 		code := kasuhara.BehaviourCode(c)
@@ -170,19 +173,22 @@ func compileModel(f *modelFile, lex *lexicon) (*model, error) {
 			if id, ok := lex.byName[v]; ok {
 				m.concepts[id] = int32(i)
 			}
-		case "r", "s":
+		case "r", "s", "q":
 			code := kasuhara.BehaviourCode(v)
 			if !code.Valid() {
 				return nil, fmt.Errorf("detect: model: bad feature %q", name)
 			}
-			if kind == "r" {
+			switch kind {
+			case "r":
 				m.rules[code] = int32(i)
-			} else {
+			case "s":
 				m.strong[code] = int32(i)
+			default:
+				m.quoted[code] = int32(i)
 			}
 		case "g":
 			r := []rune(v)
-			if len(r) < 2 || len(r) > maxGram {
+			if len(r) < 1 || len(r) > maxGram {
 				return nil, fmt.Errorf("detect: model: bad gram %q", name)
 			}
 			m.grams[gramKey(r)] = int32(i)
@@ -232,11 +238,18 @@ func (m *model) features(sc *scratch, ruled map[kasuhara.BehaviourCode]float64, 
 			add(featurePos{fi, -1, -1})
 		}
 	}
-	for id, os := range sc.byCon {
-		if len(os) == 0 {
-			continue
+	for _, q := range sc.qCodes {
+		if fi, ok := m.quoted[q.code]; ok {
+			s, e := q.occs[0].s, q.occs[0].e
+			for _, o := range q.occs[1:] {
+				s, e = min(s, o.s), max(e, o.e)
+			}
+			add(featurePos{fi, s, e})
 		}
-		if fi, ok := m.concepts[id]; ok {
+	}
+	for _, id := range sc.present {
+		os := sc.byCon[id]
+		if fi, ok := m.concepts[int(id)]; ok {
 			add(featurePos{fi, os[0].s, os[0].e})
 		}
 	}

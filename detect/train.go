@@ -21,12 +21,12 @@ import (
 // five sets written apart from the training texts and from the lexicon,
 // and the development set that speaks for the lexicon's own style — which
 // are then trained on too.
-// MeasurementSets are never read by training: the frozen split and two
+// MeasurementSets are never read by training: the frozen split and four
 // sets written apart from everything else, measured unseen.
 var (
 	TrainingSets    = []string{"holdout", "blind", "probe3", "train/*"}
-	ValidationSets  = []string{"dev", "probe4", "probe5", "probe6", "probe7", "probe8"}
-	MeasurementSets = []string{"test", "probe9", "probe10"}
+	ValidationSets  = []string{"dev", "probe4", "probe5", "probe6", "probe7", "probe8", "probe13", "probe14", "probe15", "probe16", "probe17", "probe18"}
+	MeasurementSets = []string{"test", "probe9", "probe10", "probe11", "probe12"}
 )
 
 // SetFiles expands set names (globs allowed) to files under dir/testdata.
@@ -90,9 +90,6 @@ type TrainOptions struct {
 	// Validation, when given, chooses the thresholds (see Train) and is
 	// then trained on with the examples.
 	Validation []Example
-	// NoFallback never lets a text past the gate keep its likeliest code
-	// when no code reaches its threshold.
-	NoFallback bool
 	// Trained describes the data in the model file.
 	Trained string
 	Log     io.Writer
@@ -222,26 +219,21 @@ func Train(examples []Example, opt TrainOptions) ([]byte, error) {
 	for _, g := range []float64{0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7} {
 		for _, a := range []float64{0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2} {
 			for _, k := range []float64{0, 0.02, 0.05, 0.1, 0.2, 0.3} {
-				for _, fb := range []float64{0, 0.15, 0.25, 0.35} {
-					if fb > 0 && (opt.NoFallback || g == 0) {
-						continue
-					}
-					th := thresholds{gate: g, add: a, keep: k, fallback: fb}
-					if sc := objective(combined(evalTexts, oof, codes, th)); sc > bestScore+0.0005 {
-						best, bestScore = th, sc
-					}
+				th := thresholds{gate: g, add: a, keep: k}
+				if sc := objective(combined(evalTexts, oof, codes, th)); sc > bestScore+0.0005 {
+					best, bestScore = th, sc
 				}
 			}
 		}
 	}
 	f1, fpr := combined(evalTexts, oof, codes, best)
-	fmt.Fprintf(opt.Log, "held out, rules + model (gate %.2f, add %.2f, keep %.2f, fallback %.2f): macro-F1 %.3f FPR %.3f\n", best.gate, best.add, best.keep, best.fallback, f1, fpr)
+	fmt.Fprintf(opt.Log, "held out, rules + model (gate %.2f, add %.2f, keep %.2f): macro-F1 %.3f FPR %.3f\n", best.gate, best.add, best.keep, f1, fpr)
 	every := make([]int, len(texts))
 	for i := range every {
 		every[i] = i
 	}
 	mf := fit(texts, every, codes, opt)
-	mf.Gate, mf.Add, mf.Keep, mf.Fallback = best.gate, best.add, best.keep, best.fallback
+	mf.Gate, mf.Add, mf.Keep = best.gate, best.add, best.keep
 	mf.Trained = opt.Trained
 	fmt.Fprintf(opt.Log, "%d features\n", len(mf.Features))
 	var buf bytes.Buffer
@@ -253,6 +245,20 @@ func Train(examples []Example, opt TrainOptions) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// EvaluateModel measures a model file Train returned on examples, as
+// Evaluate measures the embedded one: training with a set left out and
+// measuring it this way says how the model fares on a writer it never saw.
+func EvaluateModel(bin []byte, examples []Example) (Report, error) {
+	d, err := New(rulesOnly())
+	if err != nil {
+		return Report{}, err
+	}
+	if d.model, err = loadModel(bin, d.lex); err != nil {
+		return Report{}, err
+	}
+	return Evaluate(d, examples), nil
 }
 
 // trainView runs the rules alone on ex and lists its features.
@@ -275,6 +281,9 @@ func (d *Detector) trainView(ex Example, sc *scratch, opt TrainOptions) trainTex
 		add("g:" + string(sc.n.r[s:e]))
 	})
 	res := d.score(text, sc)
+	for _, q := range sc.qCodes {
+		add("q:" + string(q.code))
+	}
 	for _, c := range res.Categories {
 		add("r:" + string(c.Code))
 		if c.Score >= strongRule {
@@ -374,8 +383,7 @@ func fit(texts []trainText, idx []int, codes []kasuhara.BehaviourCode, opt Train
 
 type thresholds struct {
 	gate, add, keep float64
-	fallback        float64 // > 0: a text past the gate keeps its likeliest code from this probability
-	modelOnly       bool    // ignore the rules (diagnostics)
+	modelOnly       bool // ignore the rules (diagnostics)
 }
 
 // combined scores the rules and the model deciding together (as
@@ -389,14 +397,10 @@ func combined(texts []trainText, probs [][]float64, codes []kasuhara.BehaviourCo
 		p := probs[i]
 		any := false
 		gateOK := p[len(codes)] >= th.gate
-		bestK, bestP := -1, 0.0
 		for k, c := range codes {
 			pred[k] = false
 			if !gateOK {
 				continue
-			}
-			if p[k] > bestP {
-				bestK, bestP = k, p[k]
 			}
 			if rs, ok := tx.rules[c]; ok && !th.modelOnly {
 				pred[k] = rs > 0 && p[k] >= th.keep
@@ -404,9 +408,6 @@ func combined(texts []trainText, probs [][]float64, codes []kasuhara.BehaviourCo
 				pred[k] = p[k] >= th.add
 			}
 			any = any || pred[k]
-		}
-		if gateOK && !any && bestK >= 0 && th.fallback > 0 && bestP >= th.fallback {
-			pred[bestK], any = true, true
 		}
 		for k, c := range codes {
 			switch {

@@ -26,7 +26,7 @@ func main() {
 	flag.Float64Var(&topt.MaxFPR, "max-fpr", 0, "false-positive rate the thresholds may reach in cross-validation (0: default)")
 	flag.IntVar(&topt.MaxGram, "max-gram", 0, "longest character n-gram, 2 to 4 (0: default)")
 	validate := flag.String("validate", "", "comma-separated JSON-lines files that choose the thresholds, then are trained on too, instead of the repository's")
-	flag.BoolVar(&topt.NoFallback, "no-fallback", false, "never keep the likeliest code of a text past the gate that no code reaches")
+	heldout := flag.String("heldout", "", "a validation set (e.g. probe8) to leave out of training and measure the model on; model.bin is not written")
 	flag.Parse()
 	if *out == "" {
 		*out = filepath.Join(*dir, "model.bin")
@@ -45,6 +45,20 @@ func main() {
 	if *validate != "" {
 		vfiles = strings.Split(*validate, ",")
 	}
+	var heldFile string
+	if *heldout != "" {
+		heldFile = filepath.Join(*dir, "testdata", *heldout+".jsonl")
+		kept := vfiles[:0:0]
+		for _, f := range vfiles {
+			if f != heldFile {
+				kept = append(kept, f)
+			}
+		}
+		if len(kept) == len(vfiles) {
+			fail(fmt.Errorf("-heldout %s: not one of the validation sets %s", *heldout, strings.Join(detect.ValidationSets, ", ")))
+		}
+		vfiles = kept
+	}
 	examples, err := detect.ReadFiles(files)
 	if err != nil {
 		fail(err)
@@ -57,6 +71,21 @@ func main() {
 	bin, err := detect.Train(examples, topt)
 	if err != nil {
 		fail(err)
+	}
+	if heldFile != "" {
+		held, err := detect.ReadFiles([]string{heldFile})
+		if err != nil {
+			fail(err)
+		}
+		rep, err := detect.EvaluateModel(bin, held)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Printf("trained without %s, measured on it:\n", *heldout)
+		if err := rep.WriteText(os.Stdout); err != nil {
+			fail(err)
+		}
+		return
 	}
 	if err := os.WriteFile(*out, bin, 0o644); err != nil {
 		fail(err)
