@@ -888,7 +888,8 @@ func (d *Detector) quotedCodes(sc *scratch, best map[kasuhara.BehaviourCode]floa
 func (d *Detector) decide(sc *scratch, scores map[kasuhara.BehaviourCode]float64, spans map[kasuhara.BehaviourCode][]occ, orgCodes map[kasuhara.BehaviourCode]bool) {
 	m := d.model
 	sc.feats = m.features(sc, scores, sc.feats)
-	if m.prob(m.gateIndex(), sc.feats) < m.gate {
+	gate := m.prob(m.gateIndex(), sc.feats)
+	if gate < m.gate {
 		for code, s := range scores {
 			if s >= threshold && !orgCodes[code] {
 				delete(scores, code)
@@ -896,17 +897,31 @@ func (d *Detector) decide(sc *scratch, scores map[kasuhara.BehaviourCode]float64
 		}
 		return
 	}
+	found := false
+	bestK, bestP := -1, 0.0
 	for k, code := range m.codes {
 		p := m.prob(k, sc.feats)
+		if p > bestP {
+			bestK, bestP = k, p
+		}
 		switch {
 		case scores[code] >= threshold:
 			if p < m.keep && !orgCodes[code] {
 				delete(scores, code)
+				continue
 			}
 		case p >= m.add[k]:
 			scores[code] = p
 			spans[code] = m.evidence(k, sc.feats)
+		default:
+			continue
 		}
+		found = true
+	}
+	if !found && gate >= fallbackGate && m.fallback > 0 && bestP >= m.fallback {
+		code := m.codes[bestK]
+		scores[code] = max(bestP, threshold)
+		spans[code] = m.evidence(bestK, sc.feats)
 	}
 }
 

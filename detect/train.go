@@ -219,21 +219,23 @@ func Train(examples []Example, opt TrainOptions) ([]byte, error) {
 	for _, g := range []float64{0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7} {
 		for _, a := range []float64{0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2} {
 			for _, k := range []float64{0, 0.02, 0.05, 0.1, 0.2, 0.3} {
-				th := thresholds{gate: g, add: a, keep: k}
-				if sc := objective(combined(evalTexts, oof, codes, th)); sc > bestScore+0.0005 {
-					best, bestScore = th, sc
+				for _, fb := range []float64{0, 0.1, 0.2, 0.3} {
+					th := thresholds{gate: g, add: a, keep: k, fallback: fb}
+					if sc := objective(combined(evalTexts, oof, codes, th)); sc > bestScore+0.0005 {
+						best, bestScore = th, sc
+					}
 				}
 			}
 		}
 	}
 	f1, fpr := combined(evalTexts, oof, codes, best)
-	fmt.Fprintf(opt.Log, "held out, rules + model (gate %.2f, add %.2f, keep %.2f): macro-F1 %.3f FPR %.3f\n", best.gate, best.add, best.keep, f1, fpr)
+	fmt.Fprintf(opt.Log, "held out, rules + model (gate %.2f, add %.2f, keep %.2f, fallback %.2f): macro-F1 %.3f FPR %.3f\n", best.gate, best.add, best.keep, best.fallback, f1, fpr)
 	every := make([]int, len(texts))
 	for i := range every {
 		every[i] = i
 	}
 	mf := fit(texts, every, codes, opt)
-	mf.Gate, mf.Add, mf.Keep = best.gate, best.add, best.keep
+	mf.Gate, mf.Add, mf.Keep, mf.Fallback = best.gate, best.add, best.keep, best.fallback
 	mf.Trained = opt.Trained
 	fmt.Fprintf(opt.Log, "%d features\n", len(mf.Features))
 	var buf bytes.Buffer
@@ -383,7 +385,8 @@ func fit(texts []trainText, idx []int, codes []kasuhara.BehaviourCode, opt Train
 
 type thresholds struct {
 	gate, add, keep float64
-	modelOnly       bool // ignore the rules (diagnostics)
+	fallback        float64 // > 0: see modelFile.Fallback
+	modelOnly       bool    // ignore the rules (diagnostics)
 }
 
 // combined scores the rules and the model deciding together (as
@@ -397,10 +400,14 @@ func combined(texts []trainText, probs [][]float64, codes []kasuhara.BehaviourCo
 		p := probs[i]
 		any := false
 		gateOK := p[len(codes)] >= th.gate
+		bestK, bestP := -1, 0.0
 		for k, c := range codes {
 			pred[k] = false
 			if !gateOK {
 				continue
+			}
+			if p[k] > bestP {
+				bestK, bestP = k, p[k]
 			}
 			if rs, ok := tx.rules[c]; ok && !th.modelOnly {
 				pred[k] = rs > 0 && p[k] >= th.keep
@@ -408,6 +415,9 @@ func combined(texts []trainText, probs [][]float64, codes []kasuhara.BehaviourCo
 				pred[k] = p[k] >= th.add
 			}
 			any = any || pred[k]
+		}
+		if gateOK && !any && bestK >= 0 && p[len(codes)] >= fallbackGate && th.fallback > 0 && bestP >= th.fallback {
+			pred[bestK], any = true, true
 		}
 		for k, c := range codes {
 			switch {
