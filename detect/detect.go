@@ -921,7 +921,9 @@ func (d *Detector) decide(sc *scratch, scores map[kasuhara.BehaviourCode]float64
 	if !found && gate >= fallbackGate && m.fallback > 0 && bestP >= m.fallback {
 		code := m.codes[bestK]
 		scores[code] = max(bestP, threshold)
-		spans[code] = m.evidence(bestK, sc.feats)
+		if len(spans[code]) == 0 { // a rule's own words explain it best
+			spans[code] = m.evidence(bestK, sc.feats)
+		}
 	}
 }
 

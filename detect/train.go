@@ -18,7 +18,7 @@ import (
 // The labelled sets under testdata the shipped model is made from. The
 // frozen test split (test.jsonl) is never among them. The weights are
 // fitted on TrainingSets; the thresholds are chosen on ValidationSets —
-// five sets written apart from the training texts and from the lexicon,
+// eleven sets written apart from the training texts and from the lexicon,
 // and the development set that speaks for the lexicon's own style — which
 // are then trained on too.
 // MeasurementSets are never read by training: the frozen split and four
@@ -274,10 +274,8 @@ func (d *Detector) trainView(ex Example, sc *scratch, opt TrainOptions) trainTex
 			feats = append(feats, f)
 		}
 	}
-	for id, os := range sc.byCon {
-		if len(os) > 0 {
-			add("c:" + d.lex.concepts[id].name)
-		}
+	for _, id := range sc.present {
+		add("c:" + d.lex.concepts[id].name)
 	}
 	eachGram(sc, opt.MaxGram, func(s, e int) {
 		add("g:" + string(sc.n.r[s:e]))
