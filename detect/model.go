@@ -2,11 +2,13 @@ package detect
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	_ "embed"
 	"encoding/gob"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -219,6 +221,7 @@ func compileModel(f *modelFile, lex *lexicon) (*model, error) {
 type featurePos struct {
 	idx  int32
 	s, e int
+	gram bool // a character n-gram, not a lexicon word or a quoted finding
 }
 
 // features lists the model's features present in the analysed text, each
@@ -246,10 +249,10 @@ func (m *model) features(sc *scratch, ruled map[kasuhara.BehaviourCode]float64, 
 			continue
 		}
 		if fi, ok := m.rules[c]; ok {
-			add(featurePos{fi, -1, -1})
+			add(featurePos{fi, -1, -1, false})
 		}
 		if fi, ok := m.strong[c]; ok && s >= strongRule {
-			add(featurePos{fi, -1, -1})
+			add(featurePos{fi, -1, -1, false})
 		}
 	}
 	for _, q := range sc.qCodes {
@@ -258,18 +261,18 @@ func (m *model) features(sc *scratch, ruled map[kasuhara.BehaviourCode]float64, 
 			for _, o := range q.occs[1:] {
 				s, e = min(s, o.s), max(e, o.e)
 			}
-			add(featurePos{fi, s, e})
+			add(featurePos{fi, s, e, false})
 		}
 	}
 	for _, id := range sc.present {
 		os := sc.byCon[id]
 		if fi, ok := m.concepts[int(id)]; ok {
-			add(featurePos{fi, os[0].s, os[0].e})
+			add(featurePos{fi, os[0].s, os[0].e, false})
 		}
 	}
 	eachGram(sc, m.maxGram, func(s, e int) {
 		if fi, ok := m.grams[gramKey(sc.n.r[s:e])]; ok {
-			add(featurePos{fi, s, e})
+			add(featurePos{fi, s, e, true})
 		}
 	})
 	return dst
@@ -286,24 +289,51 @@ func (m *model) prob(k int, feats []featurePos) float64 {
 	return 1 / (1 + math.Exp(-z))
 }
 
-// evidence returns the occurrences of the features that weigh most for
-// code index k: what a person reads to see why the model flagged it.
+// evidence returns the occurrences of the few features that weigh most
+// for code index k: what a person reads to see why the model flagged it.
+// Past the strongest three, n-grams only add noise (受付で, 分カ) to a
+// supervisor's reading.
 func (m *model) evidence(k int, feats []featurePos) []occ {
 	nc := m.nOut
-	best := 0.0
-	for _, f := range feats {
-		if f.s >= 0 {
-			best = max(best, float64(m.weights[int(f.idx)*nc+k]))
-		}
+	type cand struct {
+		w    float64
+		gram bool
+		o    occ
 	}
-	var out []occ
+	var cs []cand
+	best := 0.0
 	for _, f := range feats {
 		if f.s < 0 {
 			continue
 		}
-		if w := float64(m.weights[int(f.idx)*nc+k]); w > 0 && w >= best/2 {
-			out = append(out, occ{s: f.s, e: f.e, concept: -1})
+		if w := float64(m.weights[int(f.idx)*nc+k]); w > 0 {
+			cs = append(cs, cand{w, f.gram, occ{s: f.s, e: f.e, concept: -1}})
+			best = max(best, w)
 		}
 	}
+	// Lexicon words and quoted findings read as reasons; n-grams fill in
+	// only where those are missing.
+	slices.SortStableFunc(cs, func(a, b cand) int {
+		if a.gram != b.gram {
+			if a.gram {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(b.w, a.w)
+	})
+	var out []occ
+	for _, c := range cs {
+		if len(out) == maxEvidence {
+			break
+		}
+		if c.w >= best/2 || !c.gram && c.w >= best/4 {
+			out = append(out, c.o)
+		}
+	}
+	slices.SortFunc(out, func(a, b occ) int { return cmp.Compare(a.s, b.s) })
 	return out
 }
+
+// maxEvidence is how many spans explain a code the model adds.
+const maxEvidence = 3

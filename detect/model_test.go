@@ -89,3 +89,25 @@ func TestNew_SharesOneModel(t *testing.T) {
 		t.Errorf("extra phrase not flagged: %+v", r)
 	}
 }
+
+// TestEvidence_FewSpansInTextOrder keeps a model-added code's explanation
+// readable: at most maxEvidence spans, lexicon words before n-grams, in
+// the order they occur.
+func TestEvidence_FewSpansInTextOrder(t *testing.T) {
+	d := testDetector(t)
+	m := d.model
+	sc := &scratch{}
+	text := d.analyze("受付で男性客から『お前の顔覚えたからな。帰り道に気をつけろよ』と言われ、その後30分カウンターの前に居座られた。", sc)
+	d.score(text, sc)
+	for k, code := range m.codes {
+		ev := m.evidence(k, sc.feats)
+		if len(ev) > maxEvidence {
+			t.Errorf("%s: %d spans, want at most %d", code, len(ev), maxEvidence)
+		}
+		for i := 1; i < len(ev); i++ {
+			if ev[i].s < ev[i-1].s {
+				t.Errorf("%s: spans out of text order: %v", code, ev)
+			}
+		}
+	}
+}
