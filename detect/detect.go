@@ -76,6 +76,7 @@ type Detector struct {
 	lex    *lexicon
 	labels map[kasuhara.BehaviourCode]string
 	tok    *tokenizer.Tokenizer
+	morphs *morphTable
 	model  *model // nil: rules only
 	pool   sync.Pool
 }
@@ -132,10 +133,11 @@ var (
 )
 
 // sharedTokenizer loads the IPA dictionary once per process: it is the
-// expensive part of New (about half a second) and read-only afterwards.
+// expensive part of New and read-only afterwards. Its contents are left out:
+// what the detector reads of them is in morphs.bin.
 func sharedTokenizer() (*tokenizer.Tokenizer, error) {
 	tokOnce.Do(func() {
-		tokVal, tokErr = tokenizer.New(ipa.Dict(), tokenizer.OmitBosEos())
+		tokVal, tokErr = tokenizer.New(ipa.DictShrink(), tokenizer.OmitBosEos())
 	})
 	return tokVal, tokErr
 }
@@ -203,7 +205,11 @@ func New(opts ...Option) (*Detector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("detect: load kagome dictionary: %w", err)
 	}
-	d := &Detector{lex: lex, labels: labels, tok: tok, model: m}
+	morphs, err := sharedMorphs()
+	if err != nil {
+		return nil, err
+	}
+	d := &Detector{lex: lex, labels: labels, tok: tok, morphs: morphs, model: m}
 	d.pool.New = func() any { return &scratch{} }
 	return d, nil
 }
@@ -376,18 +382,18 @@ func (d *Detector) matchMorph(text string, sc *scratch) {
 	toks := sc.tokens
 	var key []rune
 	for i, t := range toks {
-		f := t.Features()
-		if len(f) == 0 {
+		m, ok := d.morphs.info(t)
+		if !ok {
 			continue
 		}
-		if d.lex.imp >= 0 && f[0] == "動詞" && len(f) > 6 && strings.HasPrefix(f[5], "命令") && !politeImperative[f[6]] {
+		if d.lex.imp >= 0 && m.pos == "動詞" && m.imperative && !politeImperative[m.base] {
 			if s, e, ok := span(t.Start, t.End); ok {
 				sc.occs = append(sc.occs, occ{s: s, e: e, concept: d.lex.imp})
 			}
 		}
 		base := t.Surface
-		if len(f) > 6 && f[6] != "*" {
-			base = f[6]
+		if m.base != "" {
+			base = m.base
 		}
 		key = foldKey(key[:0], base)
 		ids := d.lex.lemmas[string(key)]
@@ -397,15 +403,15 @@ func (d *Detector) matchMorph(text string, sc *scratch) {
 			if c.negverb {
 				found := false
 				for j := i + 1; j < len(toks) && j <= i+3; j++ {
-					fj := toks[j].Features()
-					if len(fj) > 6 && fj[0] == "助動詞" && (negAux[fj[6]] || fj[6] == "ます" && j+1 < len(toks) && toks[j+1].Surface == "ん") {
+					mj, ok := d.morphs.info(toks[j])
+					if ok && mj.pos == "助動詞" && (negAux[mj.base] || mj.base == "ます" && j+1 < len(toks) && toks[j+1].Surface == "ん") {
 						found = true
 						end = toks[j].End
 						break
 					}
 					// Causative and potential auxiliaries may sit in between
 					// (帰らせない, 切らせへん).
-					if len(fj) == 0 || fj[0] != "動詞" && fj[0] != "助動詞" {
+					if !ok || mj.pos != "動詞" && mj.pos != "助動詞" {
 						break
 					}
 				}
@@ -680,8 +686,8 @@ func (d *Detector) headsVerb(text string, sc *scratch, o occ) bool {
 	d.ensureTokens(text, sc)
 	for i, t := range sc.tokens {
 		if t.Start <= pos && pos < t.End {
-			p := t.POS()
-			return len(p) > 0 && p[0] == "動詞" && !victimPassive(sc.tokens, i)
+			m, ok := d.morphs.info(t)
+			return ok && m.pos == "動詞" && !d.victimPassive(sc.tokens, i)
 		}
 	}
 	return false
@@ -691,12 +697,12 @@ func (d *Detector) headsVerb(text string, sc *scratch, o occ) bool {
 // 刺された, 友達に殴られて): the writer or someone else suffered it, nobody
 // is threatened. A passive wished on the listener (殺されたいんか,
 // 殺されたくなかったら) stays a threat.
-func victimPassive(toks []tokenizer.Token, i int) bool {
+func (d *Detector) victimPassive(toks []tokenizer.Token, i int) bool {
 	if i+1 >= len(toks) {
 		return false
 	}
-	f := toks[i+1].Features()
-	if len(f) < 7 || f[0] != "動詞" || f[6] != "れる" && f[6] != "られる" {
+	m, ok := d.morphs.info(toks[i+1])
+	if !ok || m.pos != "動詞" || m.base != "れる" && m.base != "られる" {
 		return false
 	}
 	// Only a narrated passive (刺された, 殴られて) is a report; 刺されても,

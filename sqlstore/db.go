@@ -68,7 +68,10 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 			path = filepath.Join(dataDir, "kasuhara.db")
 		}
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-		w, err := sql.Open("sqlite", dsn)
+		// Statement journals (a multi-row insert inside a transaction keeps
+		// one) go to memory: on disk each cost a temporary file's open,
+		// writes and close per statement on the live-call path.
+		w, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(MEMORY)")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
@@ -78,7 +81,10 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
+		// Idle readers are kept: a connection closed when more than two were
+		// busy would be reopened, its schema read again, moments later.
 		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
 		db.readPool, db.writePool = r, w
 	case strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://"):
 		db.Dialect = Postgres

@@ -19,6 +19,9 @@ func init() {
 	register(&command{name: "serve", summary: "run the web server and API", run: runServe})
 }
 
+// serveMemoryLimit is the server's default soft memory limit.
+const serveMemoryLimit = 200 << 20
+
 // runServe starts the server. It prints one line with the address once it
 // is listening (tests and scripts wait for it) and shuts down gracefully on
 // SIGINT/SIGTERM, letting in-flight requests finish.
@@ -43,6 +46,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	log, err := c.logger(e.stderr)
 	if err != nil {
 		return err
+	}
+	// Without a limit the collector lets the heap grow to twice the live
+	// data between cycles: under 2,000 open calls the server's resident size
+	// reached 275–400 MB for 75 MB of live data. The soft limit keeps it near
+	// 240 MB at no measurable CPU cost; GOMEMLIMIT (or GOMEMLIMIT=off) in the
+	// environment replaces it.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(serveMemoryLimit))
 	}
 	start := time.Now()
 	a, db, err := c.openApp(ctx, e)
