@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kasuhara/kasuhara"
+	"github.com/kasuhara/kasuhara/detect"
 )
 
 // CallerCheck reports whether a caller is under a restriction covering the
@@ -196,6 +197,17 @@ func (a *App) lockCall(ctx context.Context, p *kasuhara.Principal, id int64) (*c
 // author's call, and the call's opening, stages and end are audited.
 // A call posting faster than the per-call limit gets ETOOMANY at once; an
 // ended call ECONFLICT.
+// judgeTurn detects harassment in a customer's turn. Staff turns are not
+// judged: staff repeat what they were told to confirm and record it
+// (「殺すとおっしゃいましたね」), which must not raise an alert or put their
+// own words among a draft case's flagged utterances.
+func judgeTurn(d *detect.Detector, in UtteranceInput) detect.Result {
+	if in.Speaker != kasuhara.SpeakerCustomer {
+		return detect.Result{Verdict: detect.VerdictNone, Categories: []detect.Category{}}
+	}
+	return d.Detect(in.Text)
+}
+
 func (a *App) PostUtterance(ctx context.Context, p *kasuhara.Principal, id int64, in UtteranceInput) (*UtteranceResult, error) {
 	if in.Speaker != kasuhara.SpeakerCustomer && in.Speaker != kasuhara.SpeakerStaff {
 		return nil, kasuhara.FieldError("speaker", "calls.error.speaker")
@@ -224,14 +236,14 @@ func (a *App) PostUtterance(ctx context.Context, p *kasuhara.Principal, id int64
 	pre.mu.Lock()
 	used := pre.pi.detectorOr(d)
 	pre.mu.Unlock()
-	det := used.Detect(in.Text)
+	det := judgeTurn(used, in)
 	st, err := a.lockCall(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
 	defer st.mu.Unlock()
 	if want := st.pi.detectorOr(d); want != used {
-		det = want.Detect(in.Text)
+		det = judgeTurn(want, in)
 	}
 	if st.call.EndedAt != nil {
 		return nil, &kasuhara.Error{Code: kasuhara.ECONFLICT, Key: "calls.error.ended", Message: "the call has already ended"}

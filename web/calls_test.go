@@ -155,13 +155,17 @@ func TestCalls_AlertsAndScriptsButNeverEndsByItself(t *testing.T) {
 		if a.NextStage != kasuhara.StageWarning || a.Script == nil || a.Script.ID != "warn" || a.Stage != "" {
 			t.Errorf("suggested %q %+v at stage %q, want the policy's warning script", a.NextStage, a.Script, a.Stage)
 		}
+		// Staff repeating the threat to confirm it are not judged.
+		if q := say(t, staff, id, "staff", "「殺すぞ」とおっしゃいましたね。この通話は記録しています"); q.Utterance.Verdict != "none" || len(q.Utterance.Categories) != 0 || q.Utterance.Flagged() {
+			t.Errorf("staff quoting the caller: %+v", q.Utterance)
+		}
 		// Nothing ended or moved by itself.
 		var got struct {
 			Call       kasuhara.Call
 			Utterances []kasuhara.Utterance
 		}
 		staff.get(fmt.Sprintf("/api/v1/calls/%d", id)).json(t, &got)
-		if got.Call.EndedAt != nil || got.Call.Stage != "" || len(got.Utterances) != 2 {
+		if got.Call.EndedAt != nil || got.Call.Stage != "" || len(got.Utterances) != 3 {
 			t.Fatalf("after the threat: %+v", got)
 		}
 		// The staff member confirms the warning; stages only move forward.
@@ -185,7 +189,7 @@ func TestCalls_AlertsAndScriptsButNeverEndsByItself(t *testing.T) {
 		res = lead.sendJSON("POST", fmt.Sprintf("/api/v1/calls/%d/end", id), `{}`)
 		var ended kasuhara.Call
 		res.json(t, &ended)
-		if res.status != 200 || ended.EndedAt == nil || !ended.NeedsCase || ended.Flagged < 2 || ended.Utterances != 5 {
+		if res.status != 200 || ended.EndedAt == nil || !ended.NeedsCase || ended.Flagged < 2 || ended.Utterances != 6 {
 			t.Fatalf("end: %d %s", res.status, res.body)
 		}
 		if res := staff.sendJSON("POST", fmt.Sprintf("/api/v1/calls/%d/utterances", id), `{"speaker":"customer","text":"まだ話は終わってない"}`); res.status != http.StatusConflict {
@@ -198,7 +202,7 @@ func TestCalls_AlertsAndScriptsButNeverEndsByItself(t *testing.T) {
 		}
 		res = lead.get(fmt.Sprintf("/api/v1/calls/%d/draft", id))
 		res.json(t, &draft)
-		if res.status != 200 || len(draft.Transcript) != 5 || len(draft.Flagged) < 2 || len(draft.Codes) == 0 {
+		if res.status != 200 || len(draft.Transcript) != 6 || len(draft.Flagged) < 2 || len(draft.Codes) == 0 {
 			t.Errorf("draft: %d %s", res.status, res.body)
 		}
 		if res := staff.get(fmt.Sprintf("/api/v1/calls/%d/draft", id)); res.status != http.StatusForbidden {
