@@ -3,6 +3,7 @@
 // The frozen test split is never read (see detect.TrainingSets).
 //
 //	go run ./detect/cmd/train
+//	go run ./detect/cmd/train -loo        # leave-one-writer-out estimate
 package main
 
 import (
@@ -10,7 +11,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/kasuhara/kasuhara/detect"
 )
@@ -27,6 +30,7 @@ func main() {
 	flag.IntVar(&topt.MaxGram, "max-gram", 0, "longest character n-gram, 2 to 4 (0: default)")
 	validate := flag.String("validate", "", "comma-separated JSON-lines files that choose the thresholds, then are trained on too, instead of the repository's")
 	heldout := flag.String("heldout", "", "a validation set (e.g. probe8) to leave out of training and measure the model on; model.bin is not written")
+	loo := flag.Bool("loo", false, "leave each validation set out in turn, measure the model on it and print the mean: how the model fares on writers it never saw; model.bin is not written")
 	flag.Parse()
 	if *out == "" {
 		*out = filepath.Join(*dir, "model.bin")
@@ -44,6 +48,16 @@ func main() {
 	}
 	if *validate != "" {
 		vfiles = strings.Split(*validate, ",")
+	}
+	if *loo {
+		examples, err := detect.ReadFiles(files)
+		if err != nil {
+			fail(err)
+		}
+		if err := leaveOneOut(examples, vfiles, topt); err != nil {
+			fail(err)
+		}
+		return
 	}
 	var heldFile string
 	if *heldout != "" {
@@ -96,4 +110,54 @@ func main() {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "train:", err)
 	os.Exit(1)
+}
+
+// leaveOneOut trains once per validation set without it (the others choose
+// the thresholds) and measures the model on it, two trainings at a time.
+func leaveOneOut(examples []detect.Example, vfiles []string, topt detect.TrainOptions) error {
+	sets := make([][]detect.Example, len(vfiles))
+	for i, f := range vfiles {
+		var err error
+		if sets[i], err = detect.ReadFiles([]string{f}); err != nil {
+			return err
+		}
+	}
+	reports := make([]detect.Report, len(vfiles))
+	errs := make([]error, len(vfiles))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, max(1, min(runtime.GOMAXPROCS(0), 4)))
+	for i := range vfiles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			o := topt
+			o.Log = nil
+			o.Validation = nil
+			for j, s := range sets {
+				if j != i {
+					o.Validation = append(o.Validation, s...)
+				}
+			}
+			bin, err := detect.Train(examples, o)
+			if err == nil {
+				reports[i], err = detect.EvaluateModel(bin, sets[i])
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	var f1, fpr float64
+	for i, r := range reports {
+		if errs[i] != nil {
+			return fmt.Errorf("%s: %w", vfiles[i], errs[i])
+		}
+		fmt.Printf("%-12s macro-F1 %.3f  FPR %.3f  (%d texts)\n", strings.TrimSuffix(filepath.Base(vfiles[i]), ".jsonl"), r.MacroF1, r.FPR, r.Examples)
+		f1 += r.MacroF1
+		fpr += r.FPR
+	}
+	n := float64(len(reports))
+	fmt.Printf("mean over %d held-out sets: macro-F1 %.3f  FPR %.3f\n", len(reports), f1/n, fpr/n)
+	return nil
 }
