@@ -30,7 +30,12 @@ func ReadExamples(r io.Reader) ([]Example, error) {
 	ln := 0
 	for sc.Scan() {
 		ln++
-		line := strings.TrimSpace(sc.Text())
+		line := sc.Text()
+		if ln == 1 {
+			// Files saved by Windows tools often begin with a byte-order mark.
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
 		}

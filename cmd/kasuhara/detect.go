@@ -83,9 +83,11 @@ text is empty or longer than the cap yields {"line": N, "error": "…"} and proc
 }
 
 type detectInput struct {
-	ID      json.RawMessage `json:"id"`
-	Text    *string         `json:"text"`
-	Channel string          `json:"channel"`
+	ID   json.RawMessage `json:"id"`
+	Text *string         `json:"text"`
+	// Channel is accepted in any form: detection reads the text alone, and
+	// an unexpected channel value must not cost the line its answer.
+	Channel json.RawMessage `json:"channel"`
 }
 
 type detectOutput struct {
@@ -126,6 +128,10 @@ func detectStream(ctx context.Context, d *detect.Detector, in io.Reader, out io.
 			bw.Flush()
 			return &exitError{code: 1, err: fmt.Errorf("read input: %w", err)}
 		}
+		if n == 1 {
+			// Files saved by Windows tools often begin with a byte-order mark.
+			line = bytes.TrimPrefix(line, utf8BOM)
+		}
 		fail := func(msg string) error { return enc.Encode(lineError{Line: n, Error: msg}) }
 		var werr error
 		var in detectInput
@@ -135,7 +141,12 @@ func detectStream(ctx context.Context, d *detect.Detector, in io.Reader, out io.
 		case len(bytes.TrimSpace(line)) == 0:
 			werr = fail("empty line: expected a JSON object with \"text\"")
 		case json.Unmarshal(line, &in) != nil:
-			werr = fail("invalid JSON: expected an object like {\"id\": \"…\", \"text\": \"…\"}")
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(json.Unmarshal(line, &in), &typeErr) && typeErr.Field == "text" {
+				werr = fail(fmt.Sprintf("\"text\" must be a string, not a JSON %s", typeErr.Value))
+			} else {
+				werr = fail("invalid JSON: expected an object like {\"id\": \"…\", \"text\": \"…\"}")
+			}
 		case in.Text == nil:
 			werr = fail("missing \"text\"")
 		case strings.TrimSpace(*in.Text) == "":
@@ -158,6 +169,8 @@ func detectStream(ctx context.Context, d *detect.Detector, in io.Reader, out io.
 		}
 	}
 }
+
+var utf8BOM = []byte("\ufeff")
 
 // readLine returns the next line without its newline; a line longer than
 // maxLineBytes is consumed and reported as tooLong instead of held in memory.

@@ -179,3 +179,38 @@ harassment:
 		t.Logf("the built-in lexicon already flags the phrase, so the policy test proves less: %s", plain)
 	}
 }
+
+// Files saved by Windows tools begin with a byte-order mark and end lines
+// with CRLF; neither may cost a text.
+func TestDetectCommands_AcceptByteOrderMarkAndCRLF(t *testing.T) {
+	in := "\ufeff" + `{"id":"1","text":"殺すぞ"}` + "\r\n" + `{"id":"2","text":"ありがとう"}` + "\r\n"
+	out, err := runDetectCLI(t, in, "detect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"id":"1","verdict":"harassment"`) || lines[1] != `{"id":"2","verdict":"none","categories":[]}` {
+		t.Fatalf("got:\n%s", out)
+	}
+	path := filepath.Join(t.TempDir(), "set.jsonl")
+	data := "\ufeff" + `{"id":"a","text":"殺すぞ","labels":["threat"]}` + "\r\n" + `{"id":"b","text":"ありがとう","labels":[]}` + "\r\n"
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runDetectCLI(t, "", "detect", "eval", path)
+	if err != nil || !strings.Contains(out, "macro-F1 1.000") || !strings.Contains(out, "examples 2") {
+		t.Fatalf("eval: %v\n%s", err, out)
+	}
+}
+
+func TestDetectCommand_NamesAWrongTypeAndIgnoresTheChannelsForm(t *testing.T) {
+	in := `{"id":"1","text":123}` + "\n" + `{"id":"2","text":"殺すぞ","channel":{"kind":"phone"}}` + "\n"
+	out, err := runDetectCLI(t, in, "detect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) != 2 || lines[0] != `{"line":1,"error":"\"text\" must be a string, not a JSON number"}` || !strings.HasPrefix(lines[1], `{"id":"2","verdict":"harassment"`) {
+		t.Fatalf("got:\n%s", out)
+	}
+}
