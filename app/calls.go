@@ -191,12 +191,6 @@ func (a *App) lockCall(ctx context.Context, p *kasuhara.Principal, id int64) (*c
 	return st, nil
 }
 
-// PostUtterance detects harassment in one transcribed turn of call id,
-// raises the policy's alerts, stores the utterance and only then answers.
-// Utterances are not audited one by one: each is a stored row with its
-// author's call, and the call's opening, stages and end are audited.
-// A call posting faster than the per-call limit gets ETOOMANY at once; an
-// ended call ECONFLICT.
 // judgeTurn detects harassment in a customer's turn. Staff turns are not
 // judged: staff repeat what they were told to confirm and record it
 // (「殺すとおっしゃいましたね」), which must not raise an alert or put their
@@ -208,6 +202,12 @@ func judgeTurn(d *detect.Detector, in UtteranceInput) detect.Result {
 	return d.Detect(in.Text)
 }
 
+// PostUtterance detects harassment in one transcribed turn of call id,
+// raises the policy's alerts, stores the utterance and only then answers.
+// Utterances are not audited one by one: each is a stored row with its
+// author's call, and the call's opening, stages and end are audited.
+// A call posting faster than the per-call limit gets ETOOMANY at once; an
+// ended call ECONFLICT.
 func (a *App) PostUtterance(ctx context.Context, p *kasuhara.Principal, id int64, in UtteranceInput) (*UtteranceResult, error) {
 	if in.Speaker != kasuhara.SpeakerCustomer && in.Speaker != kasuhara.SpeakerStaff {
 		return nil, kasuhara.FieldError("speaker", "calls.error.speaker")
