@@ -157,6 +157,9 @@ func parseMorphs(b []byte) (*morphTable, error) {
 	t.baseEnd = make([]uint32, nBase)
 	for i := range t.baseEnd {
 		t.baseEnd[i], _ = r32()
+		if i > 0 && t.baseEnd[i] < t.baseEnd[i-1] {
+			return nil, bad
+		}
 	}
 	if nBase == 0 || int(t.baseEnd[nBase-1]) > len(raw) {
 		return nil, bad
