@@ -50,6 +50,8 @@ type DB struct {
 	queries     map[string]string
 	// url is the PostgreSQL URL, for the dedicated LISTEN connection.
 	url string
+	// ckpt checkpoints SQLite's write-ahead log beside the writer.
+	ckpt *checkpointer
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -71,7 +73,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		// Statement journals (a multi-row insert inside a transaction keeps
 		// one) go to memory: on disk each cost a temporary file's open,
 		// writes and close per statement on the live-call path.
-		w, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(MEMORY)")
+		w, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(MEMORY)"+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages))
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
@@ -85,7 +87,14 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		// busy would be reopened, its schema read again, moments later.
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
+		ck, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
 		db.readPool, db.writePool = r, w
+		db.ckpt = startCheckpointer(ck)
 	case strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://"):
 		db.Dialect = Postgres
 		p, err := sql.Open("pgx", databaseURL)
@@ -126,6 +135,9 @@ func redactURL(s string) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.ckpt != nil {
+		db.ckpt.close()
+	}
 	err := db.writePool.Close()
 	if db.readPool != db.writePool {
 		if e := db.readPool.Close(); err == nil {

@@ -1,0 +1,72 @@
+package sqlstore
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// The log is copied into the database beside the writer, and once the
+// writer reaches its own checkpoint the log starts again from the
+// beginning instead of growing with every commit.
+func TestCheckpointer_CopiesTheLogBesideTheWriterAndKeepsItBounded(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	var autockpt int
+	if err := db.writePool.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal mode %q, %v", mode, err)
+	}
+	if err := db.writePool.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&autockpt); err != nil || autockpt != writerCheckpointPages {
+		t.Fatalf("writer checkpoints at %d pages, %v", autockpt, err)
+	}
+	if _, err := db.writePool.ExecContext(ctx, "CREATE TABLE ckpt_test (b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 3000)
+	write := func(n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			if _, err := db.writePool.ExecContext(ctx, "INSERT INTO ckpt_test (b) VALUES (?)", big); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(50)
+	// Within a few ticks the background connection has copied every page.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		logPages, copied, err := db.ckpt.checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if logPages > 0 && copied == logPages {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log %d pages, %d copied after 5 s", logPages, copied)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Writing on while the checkpointer runs: the log file never grows far
+	// past the writer's checkpoint, however many commits there are.
+	wal := filepath.Join(dir, "kasuhara.db-wal")
+	write(20000)
+	st, err := os.Stat(wal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := int64(writerCheckpointPages+2000) * 4096; st.Size() > limit {
+		t.Errorf("log file %d bytes after 20,000 commits, want at most %d", st.Size(), limit)
+	}
+}
