@@ -34,19 +34,24 @@ func TestBrowser_LiveBoardHighlightsAnAlertAsItHappens(t *testing.T) {
 	oc := openCall(t, staff, `{"channel":"phone","caller_number":"090-1234-5678"}`)
 	say(t, staff, oc.Call.ID, "customer", "商品が壊れていたので交換してほしい")
 	say(t, staff, oc.Call.ID, "customer", "ふざけるなよ、お前の家に火をつけてやるからな")
-	var marked, reasons, stage string
+	var marked, reasons, stage, meta string
 	var shot []byte
 	err = chromedp.Run(ctx,
 		chromedp.WaitVisible(`.call-card .utt mark`, chromedp.ByQuery),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll(".call-card .utt mark")).map(m => m.textContent).join("|")`, &marked),
 		chromedp.Text(`.call-card .utt-reasons`, &reasons, chromedp.ByQuery),
+		chromedp.Text(`.call-card .utt-meta`, &meta, chromedp.ByQuery),
 		chromedp.FullScreenshot(&shot, 90),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(artifact(t, "browser-live-board.png"), shot, 0o644)
-	if !strings.Contains(marked, "火") {
+	// The page is Japanese; headless Chromium's own locale is English.
+	if strings.Contains(meta, "AM") || strings.Contains(meta, "PM") {
+		t.Errorf("utterance time %q is not in the page's language", meta)
+	}
+		if !strings.Contains(marked, "火") {
 		t.Errorf("highlighted %q, want the threat's words", marked)
 	}
 	if !strings.Contains(reasons, "脅迫") || !strings.Contains(reasons, "直ちに報告") {

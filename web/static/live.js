@@ -12,6 +12,10 @@
   var calls = new Map(); // call id → {card, call, seen: Set of seq}
   var source = null;
 
+  // Times follow the page's language, not the browser's (9:02:00 AM on a
+  // Japanese page read oddly).
+  var lang = document.documentElement.lang || undefined;
+
   function t(key) { return T[key] || key; }
 
   function el(tag, cls, text) {
@@ -121,7 +125,7 @@
     entry.seen.add(u.seq);
     var li = el("li", "utt");
     li.dataset.seq = u.seq;
-    var meta = el("p", "utt-meta", t("calls.speaker." + u.speaker) + " · #" + u.seq + " · " + new Date(u.at).toLocaleTimeString());
+    var meta = el("p", "utt-meta", t("calls.speaker." + u.speaker) + " · #" + u.seq + " · " + new Date(u.at).toLocaleTimeString(lang));
     li.appendChild(meta);
     li.appendChild(highlight(u.text, u.categories));
     var reasons = el("ul", "utt-reasons");
