@@ -356,3 +356,20 @@ func TestDetect_IssueExamples(t *testing.T) {
 		}
 	}
 }
+
+// A staff member's report says what they were not allowed to do
+// (電話を切らせてもらえなかった): that is a restraint, while asking leave
+// to hang up or go home is not.
+func TestDetect_ReadsNarratedRestraint(t *testing.T) {
+	d := testDetector(t)
+	for _, s := range []string{"その後1時間電話を切らせてもらえなかった", "閉店後も2時間帰してもらえなかった"} {
+		if r := d.Detect(s); !r.Has(kasuhara.Restraint) {
+			t.Errorf("Detect(%q) = %v, want restraint", s, codes(r))
+		}
+	}
+	for _, s := range []string{"それでは電話を切らせていただきます", "子どもが熱を出したので早めに帰らせてもらえないでしょうか"} {
+		if r := d.Detect(s); len(r.Categories) > 0 {
+			t.Errorf("Detect(%q) = %v, want none", s, codes(r))
+		}
+	}
+}
