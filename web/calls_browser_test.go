@@ -51,7 +51,7 @@ func TestBrowser_LiveBoardHighlightsAnAlertAsItHappens(t *testing.T) {
 	if strings.Contains(meta, "AM") || strings.Contains(meta, "PM") {
 		t.Errorf("utterance time %q is not in the page's language", meta)
 	}
-		if !strings.Contains(marked, "火") {
+	if !strings.Contains(marked, "火") {
 		t.Errorf("highlighted %q, want the threat's words", marked)
 	}
 	if !strings.Contains(reasons, "脅迫") || !strings.Contains(reasons, "直ちに報告") {
