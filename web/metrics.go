@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -144,13 +143,4 @@ func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
 	b.WriteString("# HELP kasuhara_uptime_seconds Seconds since the server started.\n# TYPE kasuhara_uptime_seconds gauge\n")
 	fmt.Fprintf(&b, "kasuhara_uptime_seconds %g\n", time.Since(m.start).Seconds())
 	w.Write([]byte(b.String()))
-}
-
-// processCPUSeconds is the user and system CPU time of this process.
-func processCPUSeconds() (float64, bool) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, false
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9, true
 }

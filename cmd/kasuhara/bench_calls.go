@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -289,15 +288,6 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("the server stored %d utterances but acknowledged %d", stored.Load(), acked)
 	}
 	return nil
-}
-
-// processCPU is the CPU time (user and system) this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // scrapeCPUSeconds reads process_cpu_seconds_total from the server's

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -331,9 +330,7 @@ when available and GOMAXPROCS=1. Prints lines/s of each, the ratio and peak RSS.
 			return result{}, fmt.Errorf("%s: %w: %s", strings.Join(sub, " "), err, stderr.String())
 		}
 		r := result{wall: time.Since(start)}
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.rss = ru.Maxrss
-		}
+		r.rss = peakRSSKiB(cmd.ProcessState)
 		return r, nil
 	}
 	var best [2]result
