@@ -263,7 +263,7 @@ func (a *App) RevokeAPIToken(ctx context.Context, p *kasuhara.Principal, id int6
 		}
 		return a.audit(ctx, tx, p, nil, "token.revoke", target("token", id), "ok", nil)
 	})
-	a.tokens.clear() // after the commit, so no request caches the token again
+	a.forgetTokens(ctx) // after the commit, so no request caches the token again
 	return err
 }
 

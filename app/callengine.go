@@ -419,6 +419,7 @@ func (e *callEngine) listen(ch <-chan string) {
 	for payload := range ch {
 		if payload == "" {
 			// Reconnected: notifications may have been missed.
+			e.a.tokens.clear()
 			e.staleAll()
 			e.hub.publish(&CallEvent{Kind: "resync"})
 			continue
@@ -428,6 +429,10 @@ func (e *callEngine) listen(ch <-chan string) {
 			continue
 		}
 		kind, rest, _ := strings.Cut(rest, " ")
+		if kind == "tokens" {
+			e.a.tokens.clear()
+			continue
+		}
 		if kind != "u" {
 			id, err := strconv.ParseInt(rest, 10, 64)
 			if err != nil {

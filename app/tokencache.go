@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -11,8 +12,9 @@ import (
 // A phone system posts thousands of utterances a second with one token;
 // looking the token, its user and their organization up for each would
 // cost more than the utterance. Revoking a token, changing or disabling a
-// user and signing a user out clear this server's cache at once; other
-// servers follow within the TTL.
+// user and signing a user out clear this server's cache at once and, on
+// PostgreSQL, every other server's through a notification (forgetTokens);
+// the TTL bounds the rest, a notification lost to a reconnect included.
 const tokenCacheTTL = 2 * time.Second
 
 // maxCachedTokens bounds the cache; it is cleared when full, which only
@@ -61,4 +63,16 @@ func (c *tokenCache) clear() {
 	c.mu.Lock()
 	c.m = nil
 	c.mu.Unlock()
+}
+
+// forgetTokens clears the cached tokens here and tells the other servers
+// sharing the database to do the same.
+func (a *App) forgetTokens(ctx context.Context) {
+	a.tokens.clear()
+	if n, ok := a.Store.(Notifier); ok && n.CanNotify() {
+		// "-": no server is the sender, so this one clears again too.
+		if err := n.Notify(ctx, notifyChannel, "- tokens"); err != nil {
+			a.Log.Warn("tell other servers to forget cached API tokens; they follow within the cache TTL", "err", err)
+		}
+	}
 }

@@ -94,7 +94,7 @@ func (a *App) UpdateUser(ctx context.Context, p *kasuhara.Principal, id int64, u
 		return a.audit(ctx, tx, p, &before.OrgID, "user.update", target("user", id), "ok",
 			map[string]any{"before": userDetail(before), "after": userDetail(after)})
 	})
-	a.tokens.clear() // roles or status may have changed what the user's tokens may do
+	a.forgetTokens(ctx) // roles or status may have changed what the user's tokens may do
 	return after, err
 }
 
@@ -124,7 +124,7 @@ func (a *App) SignOutUser(ctx context.Context, p *kasuhara.Principal, id int64) 
 		}
 		return a.audit(ctx, tx, p, &u.OrgID, "user.sign_out", target("user", id), "ok", map[string]int{"sessions": n})
 	})
-	a.tokens.clear()
+	a.forgetTokens(ctx)
 	return n, err
 }
 

@@ -96,3 +96,60 @@ func TestTwoServers_BoardSeesCallsOfEitherServerAndUtterancesStayNumbered(t *tes
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestTwoServers_RevokedTokenRefusedByTheOtherServerAtOnce: each server
+// caches a verified API token for two seconds; revoking it on A must reach
+// B's cache through a notification, not wait for the cache to expire.
+func TestTwoServers_RevokedTokenRefusedByTheOtherServerAtOnce(t *testing.T) {
+	dbURL := sqltest.URL(t, sqlstore.Postgres)
+	open := func() *sqlstore.DB {
+		db, err := sqlstore.Open(context.Background(), dbURL, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	a := newEnvOn(t, open())
+	b := newEnvOn(t, open())
+	if err := b.app.StartCalls(); err != nil { // as serve does: B listens from here on
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	u, err := a.db.FindUserByEmail(ctx, "call-staff@demo.example.jp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, tok, err := a.app.CreateAPIToken(ctx, nil, u, "phone system", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onB := b.client()
+	onB.bearer = secret
+	if res := onB.get("/api/v1/tokens"); res.status != http.StatusOK {
+		t.Fatalf("token on B before revoking: %d %s", res.status, res.body)
+	}
+	p, err := a.app.TokenPrincipal(ctx, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.app.RevokeAPIToken(ctx, p, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	revoked := time.Now()
+	for {
+		res := onB.get("/api/v1/tokens")
+		if res.status == http.StatusUnauthorized {
+			break
+		}
+		// B cached the token just before the revocation, for two seconds;
+		// only the notification can refuse it within one.
+		if time.Since(revoked) > time.Second {
+			t.Fatalf("B still accepts the revoked token %v after revoking on A: %d", time.Since(revoked), res.status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
