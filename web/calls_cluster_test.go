@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/kasuhara/kasuhara"
-	"github.com/kasuhara/kasuhara/sqlstore"
-	"github.com/kasuhara/kasuhara/sqlstore/sqltest"
 )
 
 // TestTwoServers_BoardSeesCallsOfEitherServerAndUtterancesStayNumbered
@@ -20,20 +18,7 @@ import (
 // one call's utterances posted alternately to A and B are numbered without
 // gap or duplicate, though each server caches the call.
 func TestTwoServers_BoardSeesCallsOfEitherServerAndUtterancesStayNumbered(t *testing.T) {
-	dbURL := sqltest.URL(t, sqlstore.Postgres)
-	open := func() *sqlstore.DB {
-		db, err := sqlstore.Open(context.Background(), dbURL, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
-	a := newEnvOn(t, open())
-	b := newEnvOn(t, open())
+	a, b := twoServers(t)
 	lead := b.loggedIn("call-lead@demo.example.jp")
 	board := openEvents(t, lead, b.ts.URL)
 	if name, _ := board.next(t, 5*time.Second); name != "snapshot" {
@@ -101,20 +86,7 @@ func TestTwoServers_BoardSeesCallsOfEitherServerAndUtterancesStayNumbered(t *tes
 // caches a verified API token for two seconds; revoking it on A must reach
 // B's cache through a notification, not wait for the cache to expire.
 func TestTwoServers_RevokedTokenRefusedByTheOtherServerAtOnce(t *testing.T) {
-	dbURL := sqltest.URL(t, sqlstore.Postgres)
-	open := func() *sqlstore.DB {
-		db, err := sqlstore.Open(context.Background(), dbURL, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
-	a := newEnvOn(t, open())
-	b := newEnvOn(t, open())
+	a, b := twoServers(t)
 	if err := b.app.StartCalls(); err != nil { // as serve does: B listens from here on
 		t.Fatal(err)
 	}

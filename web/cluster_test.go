@@ -15,20 +15,7 @@ import (
 // with its own connection pool, on one PostgreSQL database, as two
 // processes behind a load balancer would run.
 func TestTwoServers_ShareSessionsThrottlesAndAudit(t *testing.T) {
-	dbURL := sqltest.URL(t, sqlstore.Postgres)
-	open := func() *sqlstore.DB {
-		db, err := sqlstore.Open(context.Background(), dbURL, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
-	a := newEnvOn(t, open())
-	b := newEnvOn(t, open()) // demo.Load is idempotent: the second server finds the group
+	a, b := twoServers(t)
 	c := a.client()
 	if res := c.login("supervisor@demo.example.jp", demo.Password); res.status != http.StatusSeeOther {
 		t.Fatalf("login on A: %d", res.status)
@@ -68,21 +55,7 @@ func TestTwoServers_ShareSessionsThrottlesAndAudit(t *testing.T) {
 // TestTwoServers_ConcurrentAuditAppendsStayChained hammers the chain from two
 // pools at once; the advisory lock must serialize the head.
 func TestTwoServers_ConcurrentAuditAppendsStayChained(t *testing.T) {
-	dbURL := sqltest.URL(t, sqlstore.Postgres)
-	var dbs []*sqlstore.DB
-	for i := 0; i < 2; i++ {
-		db, err := sqlstore.Open(context.Background(), dbURL, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		dbs = append(dbs, db)
-	}
-	a := newEnvOn(t, dbs[0])
-	b := newEnvOn(t, dbs[1])
+	a, b := twoServers(t)
 	done := make(chan struct{})
 	for _, e := range []*env{a, b, a, b} {
 		go func(e *env) {
@@ -95,11 +68,32 @@ func TestTwoServers_ConcurrentAuditAppendsStayChained(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		<-done
 	}
-	n, brk, err := dbs[0].VerifyAudit(context.Background())
+	n, brk, err := a.db.VerifyAudit(context.Background())
 	if err != nil || brk != nil {
 		t.Fatalf("chain broken after concurrent appends: %+v %v", brk, err)
 	}
 	if n < 40 {
 		t.Errorf("only %d entries", n)
 	}
+}
+
+// twoServers runs two servers, each with its own connection pool, on one
+// PostgreSQL database, as two processes behind a load balancer would run.
+// demo.Load is idempotent: the second server finds the demo group.
+func twoServers(t *testing.T) (a, b *env) {
+	t.Helper()
+	dbURL := sqltest.URL(t, sqlstore.Postgres)
+	var envs [2]*env
+	for i := range envs {
+		db, err := sqlstore.Open(context.Background(), dbURL, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		envs[i] = newEnvOn(t, db)
+	}
+	return envs[0], envs[1]
 }
