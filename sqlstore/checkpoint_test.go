@@ -70,3 +70,28 @@ func TestCheckpointer_CopiesTheLogBesideTheWriterAndKeepsItBounded(t *testing.T)
 		t.Errorf("log file %d bytes after 20,000 commits, want at most %d", st.Size(), limit)
 	}
 }
+
+// Closing folds the log into the database and removes it, as SQLite does
+// when the last connection to close can write.
+func TestClose_LeavesNoLogBehind(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A reader in the pool, as a server has after serving pages.
+	var n int
+	if err := db.readPool.QueryRowContext(ctx, "SELECT count(*) FROM orgs").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kasuhara.db-wal")); !os.IsNotExist(err) {
+		t.Errorf("the log is still there after Close: %v", err)
+	}
+}

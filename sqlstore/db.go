@@ -135,14 +135,19 @@ func redactURL(s string) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	// Readers close first and the writer last: SQLite folds the log into
+	// the database and removes it when the last connection closes, which a
+	// read-only connection cannot do (the log had stayed behind, up to the
+	// writer's checkpoint size).
+	var err error
+	if db.readPool != db.writePool {
+		err = db.readPool.Close()
+	}
 	if db.ckpt != nil {
 		db.ckpt.close()
 	}
-	err := db.writePool.Close()
-	if db.readPool != db.writePool {
-		if e := db.readPool.Close(); err == nil {
-			err = e
-		}
+	if e := db.writePool.Close(); err == nil {
+		err = e
 	}
 	return err
 }
