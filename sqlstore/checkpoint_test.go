@@ -14,14 +14,8 @@ import (
 func TestCheckpointer_CopiesTheLogBesideTheWriterAndKeepsItBounded(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := Open(ctx, "", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openSQLiteIn(t, dir)
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var mode string
 	var autockpt int
 	if err := db.writePool.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
@@ -66,7 +60,11 @@ func TestCheckpointer_CopiesTheLogBesideTheWriterAndKeepsItBounded(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if limit := int64(writerCheckpointPages+2000) * 4096; st.Size() > limit {
+	// The writer's own checkpoint is skipped while the background one holds
+	// the checkpoint lock and succeeds on a later commit, so the log may
+	// pass writerCheckpointPages by a few thousand pages; without the
+	// writer's checkpoint it grows past 250 MB here.
+	if limit := int64(2*writerCheckpointPages) * 4096; st.Size() > limit {
 		t.Errorf("log file %d bytes after 20,000 commits, want at most %d", st.Size(), limit)
 	}
 }
@@ -76,13 +74,7 @@ func TestCheckpointer_CopiesTheLogBesideTheWriterAndKeepsItBounded(t *testing.T)
 func TestClose_LeavesNoLogBehind(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := Open(ctx, "", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openSQLiteIn(t, dir)
 	// A reader in the pool, as a server has after serving pages.
 	var n int
 	if err := db.readPool.QueryRowContext(ctx, "SELECT count(*) FROM orgs").Scan(&n); err != nil {
@@ -94,4 +86,17 @@ func TestClose_LeavesNoLogBehind(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "kasuhara.db-wal")); !os.IsNotExist(err) {
 		t.Errorf("the log is still there after Close: %v", err)
 	}
+}
+
+// openSQLiteIn opens and migrates the SQLite database of data directory dir.
+func openSQLiteIn(t *testing.T, dir string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
